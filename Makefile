@@ -1,0 +1,116 @@
+# Peregrine build. `make run` and `make check` are all a new user needs; both install what is
+# missing first (tools/deps.sh). Targets and variables are listed in README.md.
+
+APP     ?= echo
+NIC     ?= e1000
+NET     ?= user
+ACCEL   ?= tcg
+CONFIG  ?=
+MEM     ?= 128M
+CMDLINE ?=
+
+B       := build
+CC      := gcc
+LD      := ld
+OBJCOPY := objcopy
+NEWLIB  := $(B)/newlib
+GCCINC  := $(shell $(CC) -print-file-name=include)
+LIBGCC  := $(shell $(CC) -print-libgcc-file-name)
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# ---- kernel ---------------------------------------------------------------------------
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
+	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector \
+	-fno-omit-frame-pointer -fno-common -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
+	-I. -DPEREGRINE_VERSION='"$(VERSION)"' -MMD -MP
+KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__
+
+KSRCS := $(wildcard boot/*.S arch/x86_64/*.S arch/x86_64/*.c kernel/*.c drivers/*/*.c drivers/*.c net/*.c apps/*.c)
+KOBJS := $(patsubst %,$(B)/k/%.o,$(KSRCS))
+KLIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a $(LIBGCC)
+
+.PHONY: all kernel run check unit itest iso bench fuzz debug clean deps layering
+all: kernel
+
+kernel: $(B)/peregrine.elf $(B)/peregrine-qemu.elf
+
+$(NEWLIB)/lib/libc.a: tools/build-newlib.sh
+	@sh tools/build-newlib.sh $(NEWLIB)
+
+$(B)/k/%.c.o: %.c | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/k/%.S.o: %.S | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two-pass link: the first image gives the symbol table that the exception dump uses for
+# backtraces (tools/mksyms.sh writes it as a data section), the second image carries it.
+$(B)/peregrine.elf: $(KOBJS) $(KLIBS) linker.ld tools/mksyms.sh
+	@echo "  LD      $@"
+	@sh tools/mksyms.sh /dev/null > $(B)/ksyms0.S
+	@$(CC) $(KASFLAGS) -c $(B)/ksyms0.S -o $(B)/ksyms0.o
+	@$(LD) -n -T linker.ld -o $(B)/pass1.elf $(KOBJS) $(B)/ksyms0.o --start-group $(KLIBS) --end-group
+	@sh tools/mksyms.sh $(B)/pass1.elf > $(B)/ksyms.S
+	@$(CC) $(KASFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
+	@$(LD) -n -T linker.ld -Map=$(B)/peregrine.map -o $@ $(KOBJS) $(B)/ksyms.o --start-group $(KLIBS) --end-group
+	@sh tools/mksyms.sh $@ > $(B)/ksyms2.S; cmp -s $(B)/ksyms.S $(B)/ksyms2.S || \
+		{ echo "symbol table moved between link passes"; exit 1; }
+
+# QEMU's multiboot1 loader takes only 32-bit ELF: the same image, relabelled.
+$(B)/peregrine-qemu.elf: $(B)/peregrine.elf
+	@echo "  OBJCOPY $@"
+	@$(OBJCOPY) -O elf32-i386 $< $@
+
+# ---- ISO (GRUB, BIOS + UEFI) ----------------------------------------------------------
+iso: $(B)/peregrine.iso
+$(B)/peregrine.iso: $(B)/peregrine.elf tools/mkiso.sh $(CONFIG)
+	@sh tools/mkiso.sh $@ $(B)/peregrine.elf "$(CMDLINE)" "$(CONFIG)"
+
+# ---- host unit tests (CUnit) ----------------------------------------------------------
+UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -Itests/unit \
+	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DUNIT_TEST -MMD -MP
+# kernel/ files that are plain C and tested on the host:
+UNIT_KSRCS := kernel/timer.c $(wildcard kernel/cmdline.c kernel/multiboot.c kernel/pmm.c kernel/config.c)
+USRCS := $(wildcard net/*.c) $(UNIT_KSRCS) $(wildcard tests/unit/*.c tests/unit/*/*.c tests/unit/*/*/*.c)
+UOBJS := $(patsubst %,$(B)/u/%.o,$(USRCS))
+
+$(B)/u/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	@$(CC) $(UCFLAGS) -c $< -o $@
+
+$(B)/unit-tests: $(UOBJS)
+	@$(CC) $(UCFLAGS) -o $@ $(UOBJS) -lcunit
+
+unit: deps $(B)/unit-tests
+	@$(B)/unit-tests
+
+# ---- integration tests (real image in QEMU) --------------------------------------------
+itest: deps kernel iso
+	@sh tests/integration/run.sh
+
+layering:
+	@sh tools/check-layers.sh
+
+check: deps layering
+	@$(MAKE) --no-print-directory kernel iso $(B)/unit-tests
+	@$(B)/unit-tests
+	@sh tests/integration/run.sh
+
+deps:
+	@sh tools/deps.sh
+
+run: deps kernel
+	@sh tools/run.sh
+
+debug: deps kernel
+	@sh tools/run.sh --debug
+
+clean:
+	rm -rf $(B)/k $(B)/u $(B)/*.elf $(B)/*.o $(B)/*.S $(B)/*.iso $(B)/unit-tests $(B)/peregrine.map
+
+-include $(shell find $(B)/k $(B)/u -name '*.d' 2>/dev/null)
