@@ -12,6 +12,7 @@ CMDLINE ?=
 B       := build
 CC      := gcc
 LD      := ld
+LDFLAGS := -n -T linker.ld -z noexecstack --no-warn-rwx-segments
 OBJCOPY := objcopy
 NEWLIB  := $(B)/newlib
 GCCINC  := $(shell $(CC) -print-file-name=include)
@@ -53,10 +54,10 @@ $(B)/peregrine.elf: $(KOBJS) $(KLIBS) linker.ld tools/mksyms.sh
 	@echo "  LD      $@"
 	@sh tools/mksyms.sh /dev/null > $(B)/ksyms0.S
 	@$(CC) $(KASFLAGS) -c $(B)/ksyms0.S -o $(B)/ksyms0.o
-	@$(LD) -n -T linker.ld -o $(B)/pass1.elf $(KOBJS) $(B)/ksyms0.o --start-group $(KLIBS) --end-group
+	@$(LD) $(LDFLAGS) -o $(B)/pass1.elf $(KOBJS) $(B)/ksyms0.o --start-group $(KLIBS) --end-group
 	@sh tools/mksyms.sh $(B)/pass1.elf > $(B)/ksyms.S
 	@$(CC) $(KASFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
-	@$(LD) -n -T linker.ld -Map=$(B)/peregrine.map -o $@ $(KOBJS) $(B)/ksyms.o --start-group $(KLIBS) --end-group
+	@$(LD) $(LDFLAGS) -Map=$(B)/peregrine.map -o $@ $(KOBJS) $(B)/ksyms.o --start-group $(KLIBS) --end-group
 	@sh tools/mksyms.sh $@ > $(B)/ksyms2.S; cmp -s $(B)/ksyms.S $(B)/ksyms2.S || \
 		{ echo "symbol table moved between link passes"; exit 1; }
 

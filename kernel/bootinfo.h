@@ -31,7 +31,7 @@ struct boot_info {
 	bool has_fb;
 	struct boot_fb fb;
 	uint64_t rsdp;              /* physical address of a copy of the ACPI RSDP (mb2 tag 14/15), 0 = search */
-	uint64_t info_end;          /* first byte after the boot information (keep it out of the allocator) */
+	uint64_t info_start, info_end; /* the boot information block itself (kept out of the allocator) */
 };
 
 /* Parse the information at info (as found in EBX) for magic (as found in EAX).

@@ -33,4 +33,8 @@ struct mem_info {
 };
 void mem_get_info(struct mem_info *mi);
 
+struct boot_info;
+/* Boot: build the page allocator from the memory map and hand the heap to newlib. */
+void mem_init(const struct boot_info *bi);
+
 #endif

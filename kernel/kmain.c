@@ -1,0 +1,110 @@
+/* kmain: from the boot stub to the running appliance. Order matters: console first (so every
+ * later failure is visible), descriptors, memory, interrupts and time, configuration, the
+ * banner, then the network and the app, and finally the loop. */
+#include <stdio.h>
+#include <string.h>
+#include "kernel/arch.h"
+#include "kernel/bootinfo.h"
+#include "kernel/config.h"
+#include "kernel/console.h"
+#include "kernel/log.h"
+#include "kernel/loop.h"
+#include "kernel/mem.h"
+#include "kernel/panic.h"
+#include "kernel/time.h"
+#include "kernel/kmain.h"
+#include "arch/x86_64/io.h"
+
+extern uint32_t boot_tsc_lo, boot_tsc_hi;
+static struct boot_info bi;
+
+static const char *const mmap_type[] = { "?", "usable", "reserved", "ACPI", "ACPI NVS", "bad" };
+
+static void print_banner(void)
+{
+	char cpu[256];
+	struct mem_info mi;
+	uint64_t boot_tsc = (uint64_t)boot_tsc_hi << 32 | boot_tsc_lo;
+	uint64_t hz = arch_tsc_hz();
+	uint64_t since_entry_us = hz ? (rdtsc() - boot_tsc) * 1000000ull / hz : 0;
+
+	arch_cpu_describe(cpu, sizeof(cpu));
+	mem_get_info(&mi);
+	printf("\nPeregrine %s (multiboot%d%s%s)\n", PEREGRINE_VERSION, bi.protocol,
+	       bi.loader[0] ? ", " : "", bi.loader);
+	printf("cpu: %s\n", cpu);
+	printf("tsc: %llu.%03llu MHz\n", (unsigned long long)(hz / 1000000),
+	       (unsigned long long)(hz / 1000 % 1000));
+	printf("memory map:\n");
+	for (unsigned i = 0; i < bi.mmap_count; i++) {
+		const struct boot_mmap *m = &bi.mmap[i];
+		printf("  [0x%012llx-0x%012llx] %s\n", (unsigned long long)m->base,
+		       (unsigned long long)(m->base + m->len - 1), mmap_type[m->type <= 5 ? m->type : 0]);
+	}
+	printf("memory: %llu KiB usable, kernel %llu KiB, %llu KiB free\n",
+	       (unsigned long long)(mi.total >> 10), (unsigned long long)(mi.kernel >> 10),
+	       (unsigned long long)(mi.free >> 10));
+	if (bi.has_fb)
+		printf("framebuffer: %ux%u %ubpp type %u at 0x%llx\n", bi.fb.width, bi.fb.height,
+		       bi.fb.bpp, bi.fb.type, (unsigned long long)bi.fb.addr);
+	for (unsigned i = 0; i < bi.mod_count; i++)
+		printf("module: %s (%llu bytes)\n", bi.mods[i].name,
+		       (unsigned long long)(bi.mods[i].end - bi.mods[i].start));
+	printf("cmdline: %s\n", bi.cmdline);
+	printf("boot: %llu us from entry to banner\n", (unsigned long long)since_entry_us);
+}
+
+static void apply_log_level(void)
+{
+	const char *lvl = config_get(&kconfig, "log");
+	if (!lvl)
+		return;
+	if (!strcmp(lvl, "debug"))
+		log_threshold = LOG_DEBUG;
+	else if (!strcmp(lvl, "info"))
+		log_threshold = LOG_INFO;
+	else if (!strcmp(lvl, "warn"))
+		log_threshold = LOG_WARN;
+	else
+		boot_fail("log=%s: expected debug, info or warn", lvl);
+}
+
+void boot_fail(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printf("\nboot stopped: %s\n", msg);
+	machine_exit(4);
+}
+
+/* A text screen exists when we came through BIOS (multiboot1, or a multiboot2 EGA-text tag). */
+static bool vga_text_available(void)
+{
+	if (bi.has_fb)
+		return bi.fb.type == 2;
+	return bi.protocol == 1;
+}
+
+void kmain(uint32_t magic, uint32_t info)
+{
+	char err[160];
+
+	console_init(false);
+	arch_init_early();
+	if (multiboot_parse(magic, (const void *)(uintptr_t)info, &bi) < 0)
+		panic("boot: not started by a multiboot loader (magic 0x%x) or bad boot information", magic);
+	console_init(vga_text_available());
+	mem_init(&bi);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	arch_init(&bi);
+	if (config_parse_cmdline(&kconfig, bi.cmdline, err, sizeof(err)) < 0)
+		boot_fail("command line: %s", err);
+	apply_log_level();
+	print_banner();
+	run_test_hooks(config_get(&kconfig, "test"));
+	net_bringup(&kconfig);
+	loop_run();
+}

@@ -1,0 +1,55 @@
+/* Symbol lookup over the table tools/mksyms.sh links into .ksyms, and frame-pointer
+ * backtraces (the kernel is built with -fno-omit-frame-pointer). */
+#include <stdio.h>
+#include "kernel/ksyms.h"
+#include "kernel/console.h"
+
+struct ksym { uint64_t addr; const char *name; };
+extern const uint64_t ksym_count;
+extern const struct ksym ksym_table[];
+extern char _kernel_start[], _etext[], boot_stack_top[];
+
+const char *ksym_lookup(uint64_t addr, uint64_t *off)
+{
+	if (ksym_count == 0 || addr < ksym_table[0].addr || addr >= (uint64_t)_etext)
+		return NULL;
+	uint64_t lo = 0, hi = ksym_count;      /* last entry with .addr <= addr */
+	while (hi - lo > 1) {
+		uint64_t mid = (lo + hi) / 2;
+		if (ksym_table[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*off = addr - ksym_table[lo].addr;
+	return ksym_table[lo].name;
+}
+
+static void print_frame(int n, uint64_t pc)
+{
+	char line[160];
+	uint64_t off = 0;
+	const char *name = ksym_lookup(pc, &off);
+	int len = snprintf(line, sizeof(line), "  #%-2d 0x%016llx %s+0x%llx\n", n,
+			   (unsigned long long)pc, name ? name : "?", (unsigned long long)off);
+	if (len > 0)
+		console_write(line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp)
+{
+	console_puts("Backtrace:\n");
+	print_frame(0, rip);
+	for (int n = 1; n < 32 && rbp; n++) {
+		/* Frames live in the kernel's memory; stop at anything that is not 8-aligned or
+		 * lies outside the identity map's low 4 GiB. */
+		if ((rbp & 7) || rbp < 0x1000 || rbp >= 0x100000000ull)
+			break;
+		uint64_t *frame = (uint64_t *)rbp;
+		uint64_t ret = frame[1];
+		if (ret < (uint64_t)_kernel_start || ret >= (uint64_t)_etext)
+			break;
+		print_frame(n, ret);
+		rbp = frame[0];
+	}
+}
