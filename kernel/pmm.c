@@ -62,6 +62,11 @@ static void reserve(uint64_t base, uint64_t end)
 	}
 }
 
+static void reserve_pages(uint64_t base, uint64_t end)
+{
+	reserve(base & ~4095ull, (end + 4095) & ~4095ull);
+}
+
 uint64_t pmm_init(const struct boot_info *bi, uint64_t kstart, uint64_t kend)
 {
 	nranges = 0;
@@ -76,14 +81,14 @@ uint64_t pmm_init(const struct boot_info *bi, uint64_t kstart, uint64_t kend)
 	/* Reserved entries can overlap usable ones in buggy maps: reserved wins. */
 	for (unsigned i = 0; i < bi->mmap_count; i++)
 		if (bi->mmap[i].type != MMAP_USABLE)
-			reserve(bi->mmap[i].base & ~4095ull, bi->mmap[i].base + bi->mmap[i].len);
+			reserve_pages(bi->mmap[i].base, bi->mmap[i].base + bi->mmap[i].len);
 	reserve(0, PMM_LOW_RESERVE);
-	reserve(kstart & ~4095ull, kend);
+	reserve_pages(kstart, kend);
 	/* The boot information stays referenced (the ACPI RSDP copy of multiboot2). */
 	if (bi->info_end)
-		reserve(bi->info_start & ~4095ull, bi->info_end);
+		reserve_pages(bi->info_start, bi->info_end);
 	for (unsigned i = 0; i < bi->mod_count; i++)
-		reserve(bi->mods[i].start & ~4095ull, bi->mods[i].end);
+		reserve_pages(bi->mods[i].start, bi->mods[i].end);
 	total_bytes = pmm_free_bytes();
 	return total_bytes;
 }
