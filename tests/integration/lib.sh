@@ -34,13 +34,16 @@ qemu_boot_serial() {
 	QEMU_RC=$?
 }
 
-# qemu_start_bg NAME TIMEOUT [QEMU ARGS...]: start QEMU in the background (serial to $LOG
-# unless the args redirect it); $QEMU_PID is its pid. Pair with qemu_stop in a trap.
+# qemu_start_bg NAME TIMEOUT [QEMU ARGS...]: start QEMU in the background, inside network
+# namespace $QEMU_NS when set; $LOG is $ITEST_DIR/NAME.log (point the serial there, e.g. with
+# console_args NAME); $QEMU_PID is its pid. Pair with qemu_stop in a trap.
 qemu_start_bg() {
 	name=$1; t=$2; shift 2
 	LOG=$ITEST_DIR/$name.log
 	: > "$LOG"
-	timeout --kill-after=5 "$t" $QEMU "$@" </dev/null >"$ITEST_DIR/$name.qemu.out" 2>&1 &
+	ns=""
+	[ -n "${QEMU_NS:-}" ] && ns="ip netns exec $QEMU_NS"
+	$ns timeout --kill-after=5 "$t" $QEMU "$@" </dev/null >"$ITEST_DIR/$name.qemu.out" 2>&1 &
 	QEMU_PID=$!
 }
 
@@ -62,4 +65,42 @@ wait_log() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# ---- networks: every address lives inside a namespace the test creates ----------------
+# netns_tap_up NS TAP HOSTCIDR: namespace NS holding tap TAP with the host side's address.
+# QEMU then runs inside NS (QEMU_NS=NS) so it can attach to the tap by name.
+netns_tap_up() {
+	ip netns add "$1" &&
+	ip -n "$1" link set lo up &&
+	ip -n "$1" tuntap add dev "$2" mode tap &&
+	ip -n "$1" addr add "$3" dev "$2" &&
+	ip -n "$1" link set "$2" up
+}
+# netns_down NS...: delete namespaces (their taps go with them). Safe to call twice.
+netns_down() { for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done; return 0; }
+# in_ns NS CMD...: run a command inside NS.
+in_ns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# NIC model names (as NIC= in make run) to QEMU -device strings.
+nic_device() {
+	case "$1" in
+	e1000) echo "e1000" ;;
+	e1000e) echo "e1000e" ;;
+	virtio) echo "virtio-net-pci,disable-modern=on" ;;
+	virtio-modern) echo "virtio-net-pci,disable-legacy=on" ;;
+	*) return 1 ;;
+	esac
+}
+
+# ---- the serial console as a socket, logged to $LOG -------------------------------------
+# console_args NAME: QEMU arguments for a console socket $ITEST_DIR/NAME.sock whose output is
+# also written to $ITEST_DIR/NAME.log. console_send CMD types a line into it.
+console_args() {
+	CONSOLE_SOCK=$ITEST_DIR/$1.sock
+	rm -f "$CONSOLE_SOCK"
+	echo "-chardev socket,id=ser0,path=$CONSOLE_SOCK,server=on,wait=off,logfile=$ITEST_DIR/$1.log -serial chardev:ser0"
+}
+console_send() {
+	printf '%s\r' "$1" | socat -t 0.5 - "UNIX-CONNECT:$CONSOLE_SOCK" >/dev/null 2>&1
 }
