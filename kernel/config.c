@@ -111,6 +111,70 @@ int config_parse_cmdline(struct config *c, const char *line, char *err, unsigned
 	return 0;
 }
 
+/* One line of a file, without its newline. */
+static int parse_line(struct config *c, const char *l, size_t n, char *err, unsigned errlen)
+{
+	char key[CONFIG_KEY_LEN], val[CONFIG_VAL_LEN + 1];
+
+	while (n && (*l == ' ' || *l == '\t'))
+		l++, n--;
+	while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
+		n--;
+	if (n == 0 || *l == '#')
+		return 0;
+	if (*l == '*' || *l == ':' || *l == '-') {
+		snprintf(err, errlen, "firewall rules are not supported by this build");
+		return -1;
+	}
+	const char *eq = memchr(l, '=', n);
+	if (!eq) {
+		snprintf(err, errlen, "expected key=value, found '%.*s'", (int)(n > 40 ? 40 : n), l);
+		return -1;
+	}
+	size_t klen = (size_t)(eq - l);
+	while (klen && (l[klen - 1] == ' ' || l[klen - 1] == '\t'))
+		klen--;
+	if (klen == 0 || klen >= sizeof(key)) {
+		snprintf(err, errlen, "bad key '%.*s'", (int)(klen > 40 ? 40 : klen), l);
+		return -1;
+	}
+	memcpy(key, l, klen);
+	key[klen] = 0;
+	const char *v = eq + 1, *end = l + n;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	size_t vlen = (size_t)(end - v);
+	if (vlen > CONFIG_VAL_LEN)
+		vlen = CONFIG_VAL_LEN;     /* config_set reports it as too long */
+	memcpy(val, v, vlen);
+	val[vlen] = 0;
+	return config_set(c, key, val, err, errlen);
+}
+
+int config_parse_text(struct config *c, const char *text, unsigned long len, const char *name,
+		      char *err, unsigned errlen)
+{
+	char why[128];
+	unsigned lineno = 0;
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		lineno++;
+		if (memchr(p, 0, (size_t)(le - p))) {
+			snprintf(err, errlen, "%s:%u: NUL byte in a text file", name, lineno);
+			return -1;
+		}
+		if (parse_line(c, p, (size_t)(le - p), why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, why);
+			return -1;
+		}
+		p = le + 1;
+	}
+	return 0;
+}
+
 const char *config_get(const struct config *c, const char *key)
 {
 	for (unsigned i = c->n; i-- > 0;)

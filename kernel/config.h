@@ -27,6 +27,12 @@ extern struct config kconfig;
  * Returns 0, or -1 with a message in err (errlen bytes) naming the word and the problem. */
 int config_parse_cmdline(struct config *c, const char *line, char *err, unsigned errlen);
 
+/* Parse a configuration file (a multiboot module): one key=value per line, '#' comments,
+ * blank lines; the value is the rest of the line (it may hold spaces). Errors read
+ * "NAME:LINE: problem". Returns 0 or -1. */
+int config_parse_text(struct config *c, const char *text, unsigned long len, const char *name,
+		      char *err, unsigned errlen);
+
 /* Value of the last `key`, or NULL. */
 const char *config_get(const struct config *c, const char *key);
 /* Integer value of key within [min, max], def when absent; -1 and a message on bad values. */

@@ -88,6 +88,36 @@ static bool vga_text_available(void)
 	return bi.protocol == 1;
 }
 
+/* The configuration file is the module named by config= (or the only module). The command
+ * line is applied on top of it, so single keys can be overridden at the boot prompt. */
+static void load_config(void)
+{
+	static struct config merged;
+	char err[200];
+	const char *want = config_get(&kconfig, "config");
+	const struct boot_module *m = NULL;
+
+	for (unsigned i = 0; i < bi.mod_count && !m; i++) {
+		const char *n = bi.mods[i].name;
+		size_t nl = strlen(n), wl = want ? strlen(want) : 0;
+		if (!want || (nl >= wl && !strcmp(n + nl - wl, want)))
+			m = &bi.mods[i];
+	}
+	if (!m) {
+		if (want)
+			boot_fail("config=%s: no boot module by that name", want);
+		return;
+	}
+	const char *name = m->name[0] ? m->name : "config";
+	if (config_parse_text(&merged, (const char *)(uintptr_t)m->start, (unsigned long)(m->end - m->start),
+			      name, err, sizeof(err)) < 0)
+		boot_fail("%s", err);
+	if (config_parse_cmdline(&merged, bi.cmdline, err, sizeof(err)) < 0)
+		boot_fail("command line: %s", err);
+	kconfig = merged;
+	log_info("config: %s (%llu bytes)", name, (unsigned long long)(m->end - m->start));
+}
+
 void kmain(uint32_t magic, uint32_t info)
 {
 	char err[160];
@@ -102,6 +132,7 @@ void kmain(uint32_t magic, uint32_t info)
 	arch_init(&bi);
 	if (config_parse_cmdline(&kconfig, bi.cmdline, err, sizeof(err)) < 0)
 		boot_fail("command line: %s", err);
+	load_config();
 	apply_log_level();
 	print_banner();
 	run_test_hooks(config_get(&kconfig, "test"));

@@ -107,3 +107,51 @@ static CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 UNIT_SUITE("kernel/config", setup, NULL, tests);
+
+static void test_file(void)
+{
+	static const char file[] =
+		"# Peregrine configuration\n"
+		"app = echo\n"
+		"\n"
+		"  ip=10.0.0.2/24   \r\n"
+		"lb.server=web1 10.0.1.1:80 weight 2\n"
+		"lb.server=web2 10.0.1.2:80\n"
+		"echo.port=7";
+	CU_ASSERT_EQUAL_FATAL(config_parse_text(&c, file, sizeof(file) - 1, "peregrine.conf", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(config_get(&c, "app"), "echo");
+	CU_ASSERT_STRING_EQUAL(config_get(&c, "ip"), "10.0.0.2/24");
+	CU_ASSERT_STRING_EQUAL(config_get(&c, "echo.port"), "7");
+	unsigned pos = 0;
+	CU_ASSERT_STRING_EQUAL(config_next(&c, "lb.server", &pos), "web1 10.0.1.1:80 weight 2");
+	CU_ASSERT_STRING_EQUAL(config_next(&c, "lb.server", &pos), "web2 10.0.1.2:80");
+	/* The command line then overrides single keys. */
+	CU_ASSERT_EQUAL(config_parse_cmdline(&c, "ip=10.9.9.9/8", err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(config_get(&c, "ip"), "10.9.9.9/8");
+}
+
+static void test_file_errors_name_file_and_line(void)
+{
+	static const char bad_key[] = "app=echo\n# ok\nbogus = 3\n";
+	CU_ASSERT_EQUAL(config_parse_text(&c, bad_key, sizeof(bad_key) - 1, "a.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "a.conf:3: unknown key 'bogus'");
+	setup();
+	static const char no_eq[] = "app=echo\njust words\n";
+	CU_ASSERT_EQUAL(config_parse_text(&c, no_eq, sizeof(no_eq) - 1, "a.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "a.conf:2: expected key=value, found 'just words'");
+	setup();
+	static const char nul[] = "app=echo\nip=1\0x\n";
+	CU_ASSERT_EQUAL(config_parse_text(&c, nul, sizeof(nul) - 1, "a.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "a.conf:2: NUL byte in a text file");
+	setup();
+	static const char empty_key[] = " = x\n";
+	CU_ASSERT_EQUAL(config_parse_text(&c, empty_key, sizeof(empty_key) - 1, "a.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "a.conf:1: bad key ''");
+}
+
+static CU_TestInfo file_tests[] = {
+	{ "file", test_file },
+	{ "file errors name file and line", test_file_errors_name_file_and_line },
+	CU_TEST_INFO_NULL,
+};
+UNIT_SUITE("kernel/config-file", setup, NULL, file_tests);
