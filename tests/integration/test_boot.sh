@@ -41,3 +41,17 @@ QEMU_RC=$?
 check "banner via ISO under UEFI (OVMF, GRUB multiboot2)" banner_ok "test=exit"
 check "ISO boot under UEFI exits cleanly" [ "$QEMU_RC" = 1 ]
 rm -f "$vars" "$iso"
+
+# A configuration file passed as a multiboot module (QEMU -initrd): a good one is loaded, a
+# bad line stops the boot naming the file and line.
+conf=$ITEST_DIR/boot-good.conf
+printf '# test\nlog=info\necho.port=7\n' > "$conf"
+qemu_boot_serial boot-config 60 "test=exit" -initrd "$conf"
+check "config module loaded" log_has "config: .*boot-good.conf \(28 bytes\)"
+check "config module listed in banner" log_has "^module: .*boot-good.conf \(28 bytes\)"
+conf=$ITEST_DIR/boot-bad.conf
+printf 'log=info\nechoport=7\n' > "$conf"
+qemu_boot_serial boot-config-bad 60 "test=exit" -initrd "$conf"
+check "bad config line stops the boot" log_has "boot stopped: .*boot-bad.conf:2: unknown key 'echoport'"
+check "stopped boot (config) exits non-zero" [ "$QEMU_RC" = 9 ]
+rm -f "$ITEST_DIR/boot-good.conf" "$conf"
