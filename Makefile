@@ -90,15 +90,21 @@ $(B)/unit-tests: $(UOBJS)
 unit: deps $(B)/unit-tests
 	@$(B)/unit-tests
 
+# ---- host tools -----------------------------------------------------------------------
+$(B)/loadgen: tools/loadgen/loadgen.c
+	@mkdir -p $(B)
+	@echo "  HOSTCC  $<"
+	@$(CC) -O2 -Wall -Wextra -o $@ $<
+
 # ---- integration tests (real image in QEMU) --------------------------------------------
-itest: deps kernel iso
+itest: deps kernel iso $(B)/loadgen
 	@sh tests/integration/run.sh
 
 layering:
 	@sh tools/check-layers.sh
 
 check: deps layering
-	@$(MAKE) --no-print-directory kernel iso $(B)/unit-tests
+	@$(MAKE) --no-print-directory kernel iso $(B)/unit-tests $(B)/loadgen
 	@$(B)/unit-tests
 	@sh tests/integration/run.sh
 
