@@ -26,5 +26,7 @@ bool ipv4_is_local(uint32_t addr);     /* one of our interface addresses */
 uint16_t ipv4_route_mtu(uint32_t dst); /* MTU of the outgoing interface (1500 default) */
 /* nb->data at the IPv4 header, nb->dev set; takes ownership (delivers or frees). */
 void ipv4_input(struct netbuf *nb);
+/* Restart the header ID counter at 0 (tests, net_reset). */
+void ipv4_reset(void);
 
 #endif
