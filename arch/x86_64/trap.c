@@ -3,6 +3,7 @@
  * trap_dispatch() is the single C entry from entry.S; interrupts go on to irq_dispatch(). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
@@ -23,6 +24,7 @@ static const char *const exc_name[32] = {
 };
 
 static volatile int in_exception;
+extern char _kernel_start[], _etext[];      /* linker.ld */
 
 static void dump_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void dump_printf(const char *fmt, ...)
@@ -85,6 +87,52 @@ static void dump_regs(const struct trap_frame *tf)
 #undef R
 }
 
+static bool in_text(uint64_t a) { return a >= (uint64_t)_kernel_start && a < (uint64_t)_etext; }
+static bool stack_ok(uint64_t a) { return !(a & 7) && a >= 0x1000 && a < 0x100000000ull; }
+
+static void print_frame(int n, uint64_t pc, const char *note)
+{
+	uint64_t off = 0;
+	const char *sym = ksym_lookup(pc, &off);
+	dump_printf("  #%-2d 0x%016llx %s+0x%llx%s\n", n, (unsigned long long)pc, sym ? sym : "?",
+		    (unsigned long long)off, note);
+}
+
+/* Did the word at the top of the stack come from a `call rel32` (E8) into the function that
+ * faulted? Then that function had not set up a frame yet (or never does: GCC leaves leaf
+ * functions frameless) and its caller would be missing from the rbp walk. */
+static bool leaf_return(uint64_t ret, uint64_t rip)
+{
+	uint64_t off;
+	if (!in_text(ret) || !in_text(ret - 5) || !ksym_lookup(rip, &off))
+		return false;
+	const uint8_t *call = (const uint8_t *)(uintptr_t)(ret - 5);
+	int32_t rel;
+	memcpy(&rel, call + 1, 4);
+	return call[0] == 0xE8 && ret + (uint64_t)(int64_t)rel == rip - off;
+}
+
+/* Frame-pointer walk (the kernel is built with -fno-omit-frame-pointer): [rbp] = caller's rbp,
+ * [rbp+8] = return address. Stops at a frame outside the low 4 GiB or a non-text address. */
+static void backtrace_dump(const struct trap_frame *tf)
+{
+	int n = 0;
+	uint64_t rbp = tf->rbp;
+	dump_printf("Backtrace:\n");
+	print_frame(n++, tf->rip, "");
+	if (stack_ok(tf->rsp) && leaf_return(*(const uint64_t *)(uintptr_t)tf->rsp, tf->rip))
+		print_frame(n++, *(const uint64_t *)(uintptr_t)tf->rsp, " (caller of a frameless function)");
+	while (n < 32 && stack_ok(rbp)) {
+		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+		if (!in_text(frame[1]))
+			break;
+		print_frame(n++, frame[1], "");
+		if (frame[0] <= rbp)            /* frames move up the stack; anything else is a loop */
+			break;
+		rbp = frame[0];
+	}
+}
+
 static __attribute__((noreturn)) void exception_dump(struct trap_frame *tf)
 {
 	/* A fault while dumping would recurse: the second one leaves at once. */
@@ -104,7 +152,7 @@ static __attribute__((noreturn)) void exception_dump(struct trap_frame *tf)
 	else
 		dump_printf("  error 0x%llx\n", (unsigned long long)tf->error);
 	dump_regs(tf);
-	backtrace_print(tf->rip, tf->rbp);
+	backtrace_dump(tf);
 	dump_printf("*** stopped ***\n");
 	machine_exit(3);
 }
