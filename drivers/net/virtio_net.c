@@ -1,0 +1,435 @@
+/* virtio-net driver (virtio 1.2 §5.1) for PCI devices 1AF4:1041 (modern) and 1AF4:1000
+ * (transitional: modern when it has the virtio capabilities, else the legacy I/O interface).
+ * One receive and one transmit split virtqueue, one netbuf per descriptor, NAPI-style: the
+ * interrupt suppresses further receive interrupts and schedules the netdev; poll() receives.
+ * Offers virtio_net_register() (declared in drivers/net/drivers.h). */
+#include <string.h>
+#include "drivers/net/virtio.h"
+#include "drivers/net/virtio_ring.h"
+#include "drivers/pci/pci.h"
+#include "arch/x86_64/io.h"
+#include "kernel/log.h"
+#include "kernel/mem.h"
+#include "net/netdev.h"
+#if __has_include("drivers/net/drivers.h")
+#include "drivers/net/drivers.h"
+#else
+void virtio_net_register(void);
+#endif
+
+#define ETH_HLEN       14
+#define VNET_RING_MAX  256        /* modern devices let us choose; bounded pool use */
+#define MSIX_ENTRY_RX  0
+#define MSIX_ENTRY_CFG 1
+
+/* What we ask for. Checksum offload (CSUM/GUEST_CSUM) is left out: the stack computes and
+ * verifies checksums itself, and a half-done offload is worse than none. */
+#define VNET_WANTED (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MAC) | \
+		     VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | \
+		     VIRTIO_BIT(VIRTIO_F_RING_EVENT_IDX))
+
+struct vnet {
+	struct netdev dev;
+	struct virtio_pci vp;
+	struct virtq rxq, txq;
+	uint64_t features;          /* negotiated */
+	uint16_t hdr_len;           /* virtio_net_hdr bytes in front of every frame */
+	uint16_t rx_skip;           /* MRG_RXBUF: buffers still to drop of a multi-buffer frame */
+	bool ready;                 /* queues set up: the interrupt handlers may touch them */
+	const char *irq_kind;
+	/* driver counters beyond struct netdev_stats (ethtool -S style) */
+	uint64_t rx_multibuf;       /* frames spanning more than one buffer: dropped */
+	uint64_t rx_bad_hdr;        /* num_buffers == 0 */
+	uint64_t tx_moved;          /* frames without headroom for the header: moved in place */
+	uint64_t config_irqs;
+	uint64_t kicks_rx, kicks_tx;
+};
+
+static bool has(const struct vnet *vn, int bit) { return vn->features & VIRTIO_BIT(bit); }
+
+/* ---- link and interrupts ------------------------------------------------------------- */
+
+/* §5.1.4: status is valid only with VIRTIO_NET_F_STATUS; without it the link is up. */
+static void update_link(struct vnet *vn)
+{
+	bool up = !has(vn, VIRTIO_NET_F_STATUS) ||
+		  (vp_config16(&vn->vp, VIRTIO_NET_CFG_STATUS) & VIRTIO_NET_S_LINK_UP);
+	if (up)
+		vn->dev.flags |= NETDEV_F_LINK;
+	else
+		vn->dev.flags &= ~NETDEV_F_LINK;
+}
+
+static void irq_rx_msix(void *arg)
+{
+	struct vnet *vn = arg;
+	if (!vn->ready)
+		return;
+	virtq_disable_cb(&vn->rxq);
+	netdev_schedule(&vn->dev);
+}
+
+static void irq_config_msix(void *arg)
+{
+	struct vnet *vn = arg;
+	vn->config_irqs++;
+	update_link(vn);
+}
+
+/* INTx may be shared: reading the ISR acknowledges it (§4.1.4.5) and 0 means not ours. */
+static void irq_intx(void *arg)
+{
+	struct vnet *vn = arg;
+	uint8_t isr = vp_read_isr(&vn->vp);
+	if (!isr)
+		return;
+	if (isr & VIRTIO_ISR_CONFIG)
+		irq_config_msix(vn);
+	if ((isr & VIRTIO_ISR_QUEUE) && vn->ready) {
+		virtq_disable_cb(&vn->rxq);
+		netdev_schedule(&vn->dev);
+	}
+}
+
+/* MSI-X entry 0 for receive, entry 1 for configuration changes; else INTx (§4.1.5.1.2). */
+static int setup_irq(struct vnet *vn, struct pci_dev *pd)
+{
+	if (pd->msix_cap && pci_enable_msix(pd, MSIX_ENTRY_RX, irq_rx_msix, vn) >= 0) {
+		vn->vp.msix = true;
+		vn->irq_kind = "msix";
+		if (pci_enable_msix(pd, MSIX_ENTRY_CFG, irq_config_msix, vn) < 0 ||
+		    !vp_set_config_vector(&vn->vp, MSIX_ENTRY_CFG))
+			vp_set_config_vector(&vn->vp, VIRTIO_MSI_NO_VECTOR);
+		return 0;
+	}
+	vn->irq_kind = "intx";
+	return pci_enable_intx(pd, irq_intx, vn) >= 0 ? 0 : -1;
+}
+
+/* ---- receive ------------------------------------------------------------------------- */
+
+/* Give a buffer (back) to the device: the whole buffer, header and frame (§5.1.6.3). */
+static void rx_post(struct vnet *vn, struct netbuf *nb)
+{
+	nb->data = nb->buf;
+	nb->len = 0;
+	bool ok = virtq_add(&vn->rxq, virt_to_phys(nb->data), NB_BUF_SIZE, true, nb);
+	ASSERT(ok);   /* a slot was freed by taking this or another buffer off the ring */
+}
+
+/* Top the ring up after a failed refill (open, or an earlier shortage). */
+static void rx_fill(struct vnet *vn)
+{
+	while (vn->rxq.num_free) {
+		struct netbuf *nb = nb_alloc_rx();
+		if (!nb) {
+			vn->dev.stats.rx_nobuf++;
+			break;
+		}
+		rx_post(vn, nb);
+	}
+}
+
+/* One used receive buffer of len bytes. Takes nb: passes it to net_rx() and posts a fresh
+ * buffer, or (malformed frame, pool empty) drops the frame and posts nb again. */
+static void rx_one(struct vnet *vn, struct netbuf *nb, uint32_t len)
+{
+	struct netdev *dev = &vn->dev;
+	struct netbuf *fresh;
+
+	if (vn->rx_skip) {          /* tail of a multi-buffer frame, already counted */
+		vn->rx_skip--;
+		rx_post(vn, nb);
+		return;
+	}
+	if (len < vn->hdr_len + ETH_HLEN + 0u || len > NB_BUF_SIZE) {
+		dev->stats.rx_bad_len++;
+		goto drop;
+	}
+	if (has(vn, VIRTIO_NET_F_MRG_RXBUF)) {
+		/* §5.1.6.4: num_buffers counts this and the following buffers of the frame. */
+		uint16_t nbufs = ((const struct virtio_net_hdr *)nb->data)->num_buffers;
+		if (nbufs == 0) {
+			vn->rx_bad_hdr++;
+			goto drop;
+		}
+		if (nbufs > 1) {
+			vn->rx_skip = (uint16_t)MIN(nbufs - 1u, vn->rxq.size);
+			vn->rx_multibuf++;
+			goto drop;
+		}
+	}
+	if (!(fresh = nb_alloc_rx())) {
+		dev->stats.rx_nobuf++;
+		goto drop;
+	}
+	nb->len = len;
+	nb_pull(nb, vn->hdr_len);
+	nb->dev = dev;
+	dev->stats.rx_packets++;
+	dev->stats.rx_bytes += nb->len;
+	rx_post(vn, fresh);
+	net_rx(dev, nb);
+	return;
+drop:
+	dev->stats.rx_dropped++;
+	rx_post(vn, nb);
+}
+
+/* ---- transmit ------------------------------------------------------------------------ */
+
+static void tx_reclaim(struct vnet *vn)
+{
+	struct netbuf *nb;
+	uint32_t len;
+	bool any = false;
+	while ((nb = virtq_get(&vn->txq, &len))) {
+		nb_free(nb);
+		any = true;
+	}
+	if (any && vn->txq.event_idx)
+		virtq_disable_cb(&vn->txq);   /* keep used_event trailing: no tx interrupts */
+}
+
+/* Takes nb in every case: queued for the device (freed when it is done) or freed here. */
+static int vnet_xmit(struct netdev *dev, struct netbuf *nb)
+{
+	struct vnet *vn = dev->priv;
+	uint16_t hl = vn->hdr_len;
+
+	tx_reclaim(vn);
+	if (vn->txq.num_free == 0) {
+		dev->stats.tx_ring_full++;
+		goto drop;
+	}
+	if (nb->len < ETH_HLEN || nb->len > dev->mtu + ETH_HLEN + 4u) {
+		dev->stats.tx_errors++;
+		goto drop;
+	}
+	if (nb_headroom(nb) < hl) {
+		if (nb_tailroom(nb) < hl) {
+			dev->stats.tx_errors++;
+			goto drop;
+		}
+		memmove(nb->data + hl, nb->data, nb->len);
+		nb->data += hl;
+		vn->tx_moved++;
+	}
+	/* §5.1.6.2: no offloads requested: flags 0, gso_type NONE, the rest ignored. */
+	memset(nb_push(nb, hl), 0, hl);
+	virtq_add(&vn->txq, virt_to_phys(nb->data), nb->len, false, nb);
+	if (virtq_publish(&vn->txq)) {
+		vn->kicks_tx++;
+		vp_notify(&vn->vp, &vn->txq);
+	}
+	return 0;
+drop:
+	dev->stats.tx_dropped++;
+	nb_free(nb);
+	return -1;
+}
+
+/* ---- NAPI ops ------------------------------------------------------------------------ */
+
+static int vnet_poll(struct netdev *dev, int budget)
+{
+	struct vnet *vn = dev->priv;
+	struct netbuf *nb;
+	uint32_t len;
+	int n = 0;
+
+	dev->stats.polls++;
+	tx_reclaim(vn);
+	while (n < budget && (nb = virtq_get(&vn->rxq, &len))) {
+		rx_one(vn, nb, len);
+		n++;
+	}
+	if (unlikely(vn->rxq.num_free))
+		rx_fill(vn);
+	if (virtq_publish(&vn->rxq)) {   /* one notification per batch, if the device wants it */
+		vn->kicks_rx++;
+		vp_notify(&vn->vp, &vn->rxq);
+	}
+	return n;
+}
+
+static bool vnet_irq_enable(struct netdev *dev)
+{
+	struct vnet *vn = dev->priv;
+	return virtq_enable_cb(&vn->rxq);
+}
+
+static void vnet_irq_disable(struct netdev *dev)
+{
+	struct vnet *vn = dev->priv;
+	virtq_disable_cb(&vn->rxq);
+}
+
+static int vnet_open(struct netdev *dev)
+{
+	struct vnet *vn = dev->priv;
+
+	rx_fill(vn);
+	if (vn->rxq.num_free == vn->rxq.size) {
+		log_err("virtio-net %s: no receive buffers", dev->name);
+		return -1;
+	}
+	if (virtq_publish(&vn->rxq))
+		vp_notify(&vn->vp, &vn->rxq);
+	update_link(vn);
+	dev->flags |= NETDEV_F_UP;
+	if (virtq_enable_cb(&vn->rxq))
+		dev->scheduled = 1;
+	return 0;
+}
+
+static const struct netdev_ops vnet_ops = {
+	.open = vnet_open,
+	.xmit = vnet_xmit,
+	.poll = vnet_poll,
+	.irq_enable = vnet_irq_enable,
+	.irq_disable = vnet_irq_disable,
+};
+
+/* ---- initialisation (§3.1.1) --------------------------------------------------------- */
+
+/* §3.1.1 steps 4-6. Modern: VERSION_1 is required; the device must keep FEATURES_OK. */
+static int negotiate(struct vnet *vn)
+{
+	uint64_t offered = vp_get_features(&vn->vp);
+
+	vn->features = offered & VNET_WANTED;
+	if (vn->vp.modern && !has(vn, VIRTIO_F_VERSION_1))
+		return -1;
+	if (!vn->vp.modern)
+		vn->features &= 0xffffffffu;      /* legacy: 32 feature bits only */
+	vp_set_features(&vn->vp, vn->features);
+	if (!vn->vp.modern)
+		goto done;                        /* legacy has no FEATURES_OK (§3.1.2) */
+	vp_add_status(&vn->vp, VIRTIO_STATUS_FEATURES_OK);
+	if (!(vp_get_status(&vn->vp) & VIRTIO_STATUS_FEATURES_OK))
+		return -1;
+done:
+	/* §5.1.6.1: the 12-byte header with num_buffers, except legacy without MRG_RXBUF. */
+	vn->hdr_len = (vn->vp.modern || has(vn, VIRTIO_NET_F_MRG_RXBUF)) ?
+		      VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_LEN_LEGACY;
+	return 0;
+}
+
+static int setup_queue(struct vnet *vn, struct virtq *vq, uint16_t idx, uint16_t msix_entry)
+{
+	uint16_t max = vp_queue_max(&vn->vp, idx), size;
+
+	if (max == 0)
+		return -1;
+	if (vn->vp.modern) {                  /* §4.1.4.3.2: may write a smaller power of 2 */
+		size = 1;
+		while (size * 2u <= MIN(max, VNET_RING_MAX))
+			size *= 2;
+	} else {                              /* legacy: the device's size or nothing */
+		if (max > VIRTQ_MAX_SIZE || (max & (max - 1)))
+			return -1;
+		size = max;
+	}
+	void *mem = dma_alloc(virtq_mem_size(size), VIRTIO_PCI_VRING_ALIGN);
+	virtq_init(vq, idx, size, mem, virt_to_phys(mem), has(vn, VIRTIO_F_RING_EVENT_IDX));
+	virtq_disable_cb(vq);                 /* rx: until open; tx: for good */
+	return vp_setup_queue(&vn->vp, idx, vq, vn->vp.msix ? msix_entry : VIRTIO_MSI_NO_VECTOR);
+}
+
+/* §5.1.4: the MAC, read consistently (§2.5.1 config_generation). Without VIRTIO_NET_F_MAC
+ * the driver picks one: locally administered (02:...) from the TSC. */
+static void read_mac(struct vnet *vn)
+{
+	if (!has(vn, VIRTIO_NET_F_MAC)) {
+		uint64_t r = rdtsc() * 0x9e3779b97f4a7c15ull;
+		vn->dev.mac[0] = 0x02;
+		for (int i = 1; i < 6; i++)
+			vn->dev.mac[i] = (uint8_t)(r >> (8 * i));
+		return;
+	}
+	for (int tries = 0; tries < 100; tries++) {
+		uint8_t gen = vp_config_gen(&vn->vp);
+		for (int i = 0; i < 6; i++)
+			vn->dev.mac[i] = vp_config8(&vn->vp, VIRTIO_NET_CFG_MAC + i);
+		if (vp_config_gen(&vn->vp) == gen)
+			return;
+	}
+}
+
+/* §3.1.1 driver initialisation, steps 1-8. */
+static const char *init_device(struct vnet *vn, struct pci_dev *pd)
+{
+	if (vp_reset(&vn->vp) < 0)                              /* 1 */
+		return "reset did not complete";
+	vp_add_status(&vn->vp, VIRTIO_STATUS_ACKNOWLEDGE);      /* 2 */
+	vp_add_status(&vn->vp, VIRTIO_STATUS_DRIVER);           /* 3 */
+	if (negotiate(vn) < 0)                                  /* 4, 5, 6 */
+		return "feature negotiation failed";
+	if (setup_irq(vn, pd) < 0)                              /* 7: device-specific set-up */
+		return "no interrupt";
+	if (setup_queue(vn, &vn->rxq, VIRTIO_NET_Q_RX, MSIX_ENTRY_RX) < 0)
+		return "receive queue refused";
+	if (setup_queue(vn, &vn->txq, VIRTIO_NET_Q_TX, VIRTIO_MSI_NO_VECTOR) < 0)
+		return "transmit queue refused";
+	read_mac(vn);
+	vn->ready = true;
+	vp_add_status(&vn->vp, VIRTIO_STATUS_DRIVER_OK);        /* 8 */
+	if (vp_get_status(&vn->vp) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+		return "device needs reset";
+	return NULL;
+}
+
+static int virtio_net_probe(struct pci_dev *pd)
+{
+	/* Zeroed; devices are never removed, so never freed (a refused device leaks it). */
+	struct vnet *vn = dma_alloc(sizeof(*vn), 64);
+	const char *err;
+
+	if (vp_modern_probe(&vn->vp, pd) < 0 &&
+	    (pd->device != VIRTIO_PCI_DEV_NET_LEGACY || vp_legacy_probe(&vn->vp, pd) < 0)) {
+		log_err("virtio-net %02x:%02x.%x: no usable modern or legacy interface",
+			pd->bus, pd->slot, pd->func);
+		return -1;
+	}
+	pci_enable(pd, !vn->vp.modern);
+	if ((err = init_device(vn, pd))) {
+		/* The device may be half set up and own our rings: leave it FAILED, keep vn. */
+		vp_add_status(&vn->vp, VIRTIO_STATUS_FAILED);
+		log_err("virtio-net %02x:%02x.%x: %s", pd->bus, pd->slot, pd->func, err);
+		return -1;
+	}
+	vn->dev.mtu = 1500;
+	vn->dev.ops = &vnet_ops;
+	vn->dev.priv = vn;
+	vn->dev.driver = "virtio-net";
+	update_link(vn);
+	if (netdev_register(&vn->dev) < 0) {
+		vp_reset(&vn->vp);
+		log_err("virtio-net: too many interfaces");
+		return -1;
+	}
+	const uint8_t *m = vn->dev.mac;
+	log_info("virtio-net %s: %s, mac %02x:%02x:%02x:%02x:%02x:%02x, features 0x%llx, "
+		 "queues rx=%u tx=%u, irq %s", vn->dev.name, vn->vp.modern ? "modern" : "legacy",
+		 m[0], m[1], m[2], m[3], m[4], m[5], (unsigned long long)vn->features,
+		 vn->rxq.size, vn->txq.size, vn->irq_kind);
+	return 0;
+}
+
+static const uint16_t virtio_net_ids[][2] = {
+	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_NET_LEGACY },
+	{ VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEV_NET_MODERN },
+	{ 0, 0 },
+};
+
+static const struct pci_driver virtio_net_driver = {
+	.name = "virtio-net",
+	.ids = virtio_net_ids,
+	.probe = virtio_net_probe,
+};
+
+void virtio_net_register(void)
+{
+	pci_register_driver(&virtio_net_driver);
+}
