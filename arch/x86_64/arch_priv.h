@@ -85,6 +85,9 @@ void ioapic_init(void);
 /* TSC and LAPIC timer rates from PIT channel 2 (needs lapic_init() first). */
 void time_calibrate(void);
 
+/* irqtest.c: PIT IRQ 0 through the MADT override, the I/O APIC and a shared vector. */
+int arch_irq_selftest(void);
+
 /* cpu.c */
 bool cpu_has(int leaf_sel, int reg, int bit);
 

@@ -3,7 +3,8 @@
 # at every 50th tick. The host stamps each of those lines with its own clock as it arrives on
 # the serial port and checks (1) the LAPIC timer against the TSC: 250 ticks take 2.5 s of
 # guest time, and (2) the TSC against the host: guest and host elapsed time agree within 5%.
-# Also checks what arch_init() logged about ACPI and the APICs on QEMU's i440fx machine.
+# Before that the guest runs PIT interrupts through the I/O APIC (arch_irq_selftest); also
+# checks what arch_init() logged about ACPI and the APICs on QEMU's i440fx machine.
 . "$(dirname "$0")/lib.sh"
 
 name=timer
@@ -52,6 +53,10 @@ host_rate_ok() {
 check "timer: LAPIC timer period agrees with the TSC (5%)" guest_rate_ok
 check "timer: TSC time agrees with the host clock (5%)" host_rate_ok
 check "timer: TSC calibrated from the PIT" log_has "tsc: [0-9]+ Hz, apic timer [0-9]+ Hz \(median of 5 PIT windows"
+
+# Device interrupts: PIT IRQ 0 -> MADT override -> GSI 2 -> I/O APIC -> shared vector -> EOI.
+check "irq: ISA IRQ 0 through the override and the I/O APIC to two shared handlers" \
+	log_has "^irq-selftest: ok isa irq 0 -> gsi 2 \(edge, active high\) vector 0x[3-9a-e][0-9a-f]: 50 interrupts in [0-9]+ ms, shared handler 50, irq_count 50"
 
 # QEMU i440fx: one I/O APIC (id 0, 24 pins), ISA IRQ 0 overridden to GSI 2.
 check "arch: MADT parsed (ioapic, overrides)" \
