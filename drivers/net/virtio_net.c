@@ -130,7 +130,8 @@ static void rx_fill(struct vnet *vn)
 	}
 }
 
-/* One used receive buffer of len bytes. Takes nb: passes it to net_rx() and posts a fresh
+/* One used receive buffer of len bytes. Takes nb: passes it to net_rx() (which counts
+ * rx_packets/rx_bytes; netdev_poll_once counts polls) and posts a fresh
  * buffer, or (malformed frame, pool empty) drops the frame and posts nb again. */
 static void rx_one(struct vnet *vn, struct netbuf *nb, uint32_t len)
 {
@@ -165,9 +166,6 @@ static void rx_one(struct vnet *vn, struct netbuf *nb, uint32_t len)
 	}
 	nb->len = len;
 	nb_pull(nb, vn->hdr_len);
-	nb->dev = dev;
-	dev->stats.rx_packets++;
-	dev->stats.rx_bytes += nb->len;
 	rx_post(vn, fresh);
 	net_rx(dev, nb);
 	return;
@@ -238,7 +236,6 @@ static int vnet_poll(struct netdev *dev, int budget)
 	uint32_t len;
 	int n = 0;
 
-	dev->stats.polls++;
 	tx_reclaim(vn);
 	while (n < budget && (nb = virtq_get(&vn->rxq, &len))) {
 		rx_one(vn, nb, len);
