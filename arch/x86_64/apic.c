@@ -15,6 +15,7 @@
 
 #define MSR_APIC_BASE      0x1B
 #define APIC_BASE_ENABLE   (1ull << 11)
+#define APIC_BASE_X2APIC   (1ull << 10)
 #define SVR_APIC_ENABLE    (1u << 8)
 
 /* I/O APIC registers (82093AA datasheet §3.1-§3.2). */
@@ -70,6 +71,13 @@ void lapic_init(uint64_t phys)
 	if ((base & 0xFFFFFFFFFF000ull) != phys)
 		log_warn("apic: IA32_APIC_BASE says 0x%llx, MADT 0x%llx; using the MADT",
 			 (unsigned long long)(base & 0xFFFFFFFFFF000ull), (unsigned long long)phys);
+	if (base & APIC_BASE_X2APIC) {
+		/* Firmware left x2APIC mode on; MMIO only works in xAPIC mode. Intel SDM vol 3
+		 * §11.12.5: x2APIC -> xAPIC only by way of disabled. */
+		wrmsr(MSR_APIC_BASE, base & ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE));
+		base &= ~(APIC_BASE_X2APIC | APIC_BASE_ENABLE);
+		log_info("apic: firmware had x2APIC mode on; using xAPIC (MMIO)");
+	}
 	if (!(base & APIC_BASE_ENABLE))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
 	lapic = mmio_map(phys, 4096);

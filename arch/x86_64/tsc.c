@@ -112,6 +112,11 @@ static uint32_t ns_to_ticks(uint64_t ns)
 	return t > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)t;    /* long waits wake early, re-arm */
 }
 
+/* Called before every hlt of the main loop: one MMIO write when the LVT is already set up
+ * (each MMIO access is an exit under virtualisation). Writing ICR restarts the count; 0 stops
+ * it (Intel SDM vol 3 §11.5.4). */
+static bool oneshot_lvt;
+
 void arch_timer_oneshot(uint64_t ns)
 {
 	if (!lapic_hz)
@@ -120,7 +125,10 @@ void arch_timer_oneshot(uint64_t ns)
 		lapic_write(LAPIC_TIMER_ICR, 0);
 		return;
 	}
-	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);          /* one-shot, unmasked */
+	if (!oneshot_lvt) {
+		lapic_write(LAPIC_LVT_TIMER, VEC_TIMER);  /* one-shot, unmasked */
+		oneshot_lvt = true;
+	}
 	lapic_write(LAPIC_TIMER_ICR, ns_to_ticks(ns));
 }
 
@@ -136,6 +144,7 @@ void arch_timer_selftest(void)
 	uint32_t shown = 0;
 	arch_irq_selftest();
 	irq_set_fixed(VEC_TIMER, selftest_irq, NULL);
+	oneshot_lvt = false;
 	uint64_t start = time_now_ns();
 	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER | LVT_PERIODIC);
 	lapic_write(LAPIC_TIMER_ICR, ns_to_ticks(NS_PER_S / hz));
