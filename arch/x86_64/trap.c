@@ -142,7 +142,7 @@ static __attribute__((noreturn)) void exception_dump(struct trap_frame *tf)
 		for (;;)
 			__asm__ volatile("cli; hlt");
 	}
-	uint64_t cr2 = tf->vector == 14 ? read_cr2() : 0;
+	uint64_t cr2 = read_cr2();
 	dump_printf("\n*** EXCEPTION %s (vector %llu) ***\n", exc_name[tf->vector & 31],
 		    (unsigned long long)tf->vector);
 	if (tf->vector == 14)
@@ -151,6 +151,8 @@ static __attribute__((noreturn)) void exception_dump(struct trap_frame *tf)
 		dump_sel_error(tf->error);
 	else
 		dump_printf("  error 0x%llx\n", (unsigned long long)tf->error);
+	if (tf->vector == 8)        /* often a #PF that could not push its frame */
+		dump_printf("  CR2    0x%016llx (last page-fault address)\n", (unsigned long long)cr2);
 	dump_regs(tf);
 	backtrace_dump(tf);
 	dump_printf("*** stopped ***\n");
