@@ -1,5 +1,6 @@
 /* Fake netdev for host tests: eth0 (52:54:00:12:34:56, MTU 1500, 10.0.0.2/24) whose xmit
  * records every frame instead of sending it, and unit_nb_from() to make received frames. */
+#include <stdio.h>
 #include <string.h>
 #include "unit.h"
 #include "net/netdev.h"
@@ -80,4 +81,25 @@ struct netbuf *unit_nb_from(const void *bytes, size_t len)
 	CU_ASSERT_FATAL(len <= nb_tailroom(nb));
 	memcpy(nb_put(nb, (uint32_t)len), bytes, len);
 	return nb;
+}
+
+/* Test helper (declared by the tests that use it): pop the oldest transmitted frame and
+ * assert it is exactly want; on a mismatch print both in hex so the diff is readable. */
+void unit_expect_tx(const void *want, size_t len, const char *what);
+void unit_expect_tx(const void *want, size_t len, const char *what)
+{
+	struct netbuf *nb = fake_tx_pop();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nb);
+	bool same = nb->len == len && memcmp(nb->data, want, len) == 0;
+	CU_ASSERT_TRUE(same);
+	if (!same) {
+		fprintf(stderr, "\n%s: frame differs (got %u bytes, want %zu)\n got:", what, nb->len, len);
+		for (uint32_t i = 0; i < nb->len; i++)
+			fprintf(stderr, "%s%02x", i % 16 ? " " : "\n  ", nb->data[i]);
+		fprintf(stderr, "\nwant:");
+		for (size_t i = 0; i < len; i++)
+			fprintf(stderr, "%s%02x", i % 16 ? " " : "\n  ", ((const uint8_t *)want)[i]);
+		fprintf(stderr, "\n");
+	}
+	nb_free(nb);
 }
