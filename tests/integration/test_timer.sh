@@ -1,8 +1,8 @@
 #!/bin/sh
 # test=timer: the guest runs the LAPIC timer at 100 Hz for 300 ticks and prints its TSC time
 # at every 50th tick. The host stamps each of those lines with its own clock as it arrives on
-# the serial port and checks (1) the LAPIC timer against the TSC: 250 ticks take 2.5 s of
-# guest time, and (2) the TSC against the host: guest and host elapsed time agree within 5%.
+# the serial port and checks (1) the LAPIC timer against the TSC: the median tick period is
+# 10 ms, and (2) the TSC against the host: guest and host elapsed time agree within 5%.
 # Before that the guest runs PIT interrupts through the I/O APIC (arch_irq_selftest); also
 # checks what arch_init() logged about ACPI and the APICs on QEMU's i440fx machine.
 . "$(dirname "$0")/lib.sh"
@@ -29,14 +29,14 @@ QEMU_RC=$(cat "$rcfile" 2>/dev/null || echo none)
 
 check "timer: QEMU exited through machine_exit(0) (status 1)" [ "$QEMU_RC" = 1 ]
 check "timer: six tick marks printed" [ "$(grep -c 'timer-tick [0-9]* tsc_ns=[0-9]*' "$STAMPED")" = 6 ]
-check "timer: summary line" log_has "^timer: ticks=300 over [0-9]+ms hz=(99|100|101) "
+check "timer: summary line" log_has "^timer: ticks=300 over [0-9]+ms hz=[0-9]+ median_period_us=[0-9]+ "
 
-# Columns: host_ns "timer-tick" N "tsc_ns=G". Guest rate: ticks 50..300 = 2.5 s of TSC time.
+# LAPIC timer against the TSC: the median tick period (TSC-stamped in the guest's handler;
+# the median ignores ticks an overloaded emulator delays or merges) is 10 ms within 5%.
 guest_rate_ok() {
-	awk '{ sub("tsc_ns=", "", $4); g[NR] = $4; n = NR }
-	     END { if (n < 6) exit 1; span = (g[n] - g[1]) / 1e9;
-		   printf "  guest: ticks 50..300 took %.4f s of TSC time (expect 2.5)\n", span;
-		   exit !(span > 2.375 && span < 2.625) }' "$STAMPED"
+	us=$(tr -d '\r' < "$LOG" | sed -n 's/^timer: .* median_period_us=\([0-9]*\) .*/\1/p')
+	echo "  guest: median LAPIC timer period ${us:-?} us (expect 10000)"
+	[ -n "$us" ] && [ "$us" -ge 9500 ] && [ "$us" -le 10500 ]
 }
 # Host vs guest: a line can only arrive late, never early, so the smallest (host - guest)
 # offset among the first two marks and among the last two are the truest; their change
