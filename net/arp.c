@@ -200,6 +200,8 @@ int arp_output(struct netdev *dev, struct netbuf *nb, uint32_t nh)
 	}
 	uint64_t *drop;
 	if (!e) {
+		/* A request needs our address as ar$spa (RFC 826); unconfigured: nothing to ask. */
+		CHECK(dev->ip.addr, drop = &net_stats.arp.no_addr; goto drop);
 		e = create(dev, nh);
 		CHECK(e, goto drop_nocount);
 		start_resolution(e);
