@@ -1,0 +1,86 @@
+/* TCP options (RFC 9293 §3.2): decode a received option list into struct tcp_opts, and
+ * build ours: MSS (RFC 9293 §3.7.1), window scale (RFC 7323 §2), timestamps (RFC 7323 §3). */
+#include <string.h>
+#include "net/tcp_priv.h"
+
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
+
+static void opt_one(uint8_t kind, const uint8_t *v, unsigned vlen, struct tcp_opts *o)
+{
+	/* A known kind with the wrong length is ignored, like an unknown one (RFC 9293 §3.2). */
+	if (kind == TCPOPT_MSS && vlen == 2) {
+		o->mss_ok = true;
+		o->mss = get16(v);
+	} else if (kind == TCPOPT_WSCALE && vlen == 1) {
+		o->ws_ok = true;
+		o->ws = v[0] > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : v[0];  /* RFC 7323 §2.3 */
+	} else if (kind == TCPOPT_SACK_PERM && vlen == 0) {
+		o->sack_ok = true;
+	} else if (kind == TCPOPT_TS && vlen == 8) {
+		o->ts_ok = true;
+		o->tsval = get32(v);
+		o->tsecr = get32(v + 4);
+	}
+}
+
+bool tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	unsigned i = 0;
+	while (i < len) {
+		uint8_t kind = p[i];
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return false;           /* kind without a length byte */
+		uint8_t olen = p[i + 1];
+		if (olen < 2 || olen > len - i)
+			return false;           /* would loop forever or run past the header */
+		opt_one(kind, p + i + 2, olen - 2u, o);
+		i += olen;
+	}
+	return true;
+}
+
+/* Timestamp value: a millisecond clock (RFC 7323 §5.4: 1 ms to 1 s per tick). */
+static uint32_t ts_now(void)
+{
+	return (uint32_t)(time_now_ns() / NS_PER_MS);
+}
+
+unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out)
+{
+	unsigned n = 0;
+	if (flags & TCP_SYN) {
+		out[n++] = TCPOPT_MSS;
+		out[n++] = 4;
+		put16(out + n, c->rcv_mss);
+		n += 2;
+	}
+	if (c->ts_on) {
+		out[n++] = TCPOPT_NOP;
+		out[n++] = TCPOPT_NOP;
+		out[n++] = TCPOPT_TS;
+		out[n++] = 10;
+		put32(out + n, ts_now());
+		put32(out + n + 4, (flags & TCP_ACK) ? c->ts_recent : 0);
+		n += 8;
+	}
+	if ((flags & TCP_SYN) && c->ws_on) {
+		out[n++] = TCPOPT_NOP;
+		out[n++] = TCPOPT_WSCALE;
+		out[n++] = 3;
+		out[n++] = c->rcv_wscale;
+	}
+	return n;
+}
