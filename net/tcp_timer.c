@@ -60,20 +60,25 @@ static void backoff(struct tcp_conn *c)
 	c->rto = MIN(c->rto * 2, TCP_RTO_MAX_NS);   /* RFC 6298 §5.5 */
 }
 
+/* RFC 9293 §3.8.6.1: with the peer's window closed, send one byte at SND.UNA each
+ * (backed-off) interval. The peer must answer; its ACKs reset the retry count. */
 static void persist_probe(struct tcp_conn *c)
 {
-	/* Send one byte past the zero window; the retransmission timer then covers it. */
+	if (++c->retries > TCP_MAX_RETRIES) {
+		tcp_stats.conn_timeouts++;
+		tcp_conn_drop(c, TCP_CLOSE_TIMEOUT);
+		return;
+	}
 	tcp_stats.persist_probes++;
-	uint32_t data_end = c->snd_una + c->snd_queued;
-	if (c->snd_nxt == c->snd_una && SEQ_LT(c->snd_nxt, data_end)) {
-		if (tcp_send_seg(c, c->snd_nxt, 1, TCP_ACK) == 0) {
-			c->snd_nxt++;
-			if (SEQ_GT(c->snd_nxt, c->snd_max))
-				c->snd_max = c->snd_nxt;
-		}
+	c->rtt_timing = false;
+	if (c->snd_queued && tcp_send_seg(c, c->snd_una, 1, TCP_ACK) == 0) {
+		c->snd_nxt = c->snd_una + 1;
+		if (SEQ_GT(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
 	}
 	backoff(c);
-	tcp_rtx_arm(c);
+	c->persist = true;
+	timer_arm(&c->t_rtx, c->rto);
 }
 
 static void rto_expired(struct tcp_conn *c)
@@ -108,7 +113,8 @@ static void rtx_fire(struct timer *t)
 {
 	struct tcp_conn *c = container_of(t, struct tcp_conn, t_rtx);
 	tcp_conn_hold(c);
-	if (c->persist)
+	bool synced = c->state != TCP_SYN_SENT && c->state != TCP_SYN_RECEIVED;
+	if (c->persist || (synced && c->snd_wnd == 0 && c->snd_queued))
 		persist_probe(c);
 	else
 		rto_expired(c);
