@@ -1,0 +1,197 @@
+/* TCP resets and blind-attack defences: RST acceptance (RFC 9293 §3.10.7.4, RFC 5961 §3:
+ * exact -> reset, in-window -> challenge ACK, outside -> ignored), SYN in a synchronized state
+ * (RFC 5961 §4), ACK checks (RFC 5961 §5), the challenge-ACK rate limit (§7), PAWS
+ * (RFC 7323 §5), and refusals: connection table full (RST) and listener backlog full. */
+#include <string.h>
+#include "tcp_harness.h"
+
+#define P0 1001u
+
+static void test_rst_exact_resets(void)
+{
+	uint32_t iss;
+	struct tcp_conn *c = th_open(1000, th_opt_mss1460, 4, &iss, NULL);
+	CU_ASSERT_PTR_NOT_NULL(c);
+	TH_SEG(.seq = P0, .flags = TCP_RST);
+	CU_ASSERT_EQUAL(th_app.closes, 1);
+	CU_ASSERT_EQUAL(th_app.close_reason, TCP_CLOSE_RESET);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 0);
+	CU_ASSERT_EQUAL(tcp_stats.estab_resets, 1);
+	th_expect_none();
+}
+
+static void test_rst_in_window_challenge_ack(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = th_open(1000, th_opt_mss1460, 4, &iss, NULL);
+	TH_SEG(.seq = P0 + 100, .flags = TCP_RST);
+	CU_ASSERT_EQUAL(c->state, TCP_ESTABLISHED);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.seq, iss + 1);
+	CU_ASSERT_EQUAL(o.ack, P0);
+	CU_ASSERT_EQUAL(tcp_stats.challenge_acks, 1);
+	/* outside the window: silently ignored */
+	TH_SEG(.seq = P0 + 70000, .flags = TCP_RST);
+	TH_SEG(.seq = P0 - 1, .flags = TCP_RST);
+	th_expect_none();
+	CU_ASSERT_EQUAL(tcp_stats.rst_ignored, 2);
+	CU_ASSERT_EQUAL(th_app.closes, 0);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 1);
+}
+
+static void test_syn_in_established_challenge_ack(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = th_open(1000, th_opt_mss1460, 4, &iss, NULL);
+	TH_SEG(.seq = P0 + 10, .flags = TCP_SYN);
+	CU_ASSERT_EQUAL(c->state, TCP_ESTABLISHED);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.ack, P0);
+	CU_ASSERT_EQUAL(tcp_stats.challenge_acks, 1);
+	th_expect_none();
+}
+
+static void test_challenge_ack_rate_limit(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	th_open(1000, th_opt_mss1460, 4, &iss, NULL);
+	unsigned sent = 0;
+	for (int i = 0; i < TCP_CHALLENGE_PER_S + 5; i++) {
+		TH_SEG(.seq = P0 + 1 + (uint32_t)i, .flags = TCP_RST);
+		while (th_pop(&o))
+			sent++;
+	}
+	CU_ASSERT_EQUAL(sent, TCP_CHALLENGE_PER_S);
+	CU_ASSERT_EQUAL(tcp_stats.challenge_limited, 5);
+	th_advance_ms(1000);                             /* next second: allowed again */
+	TH_SEG(.seq = P0 + 1, .flags = TCP_RST);
+	CU_ASSERT_TRUE(th_pop(&o));
+}
+
+static void test_ack_checks(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = th_open(1000, th_opt_mss1460, 4, &iss, NULL);
+	/* ACK of data never sent: ACK back, segment dropped (its data too) */
+	TH_SEG(.seq = P0, .ack = iss + 100, .flags = TCP_ACK, .data = "zz", .len = 2);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.ack, P0);
+	CU_ASSERT_EQUAL(th_app.rx_len, 0);
+	CU_ASSERT_EQUAL(tcp_stats.ack_too_new, 1);
+	/* RFC 5961 §5.2: far below SND.UNA - MAX.SND.WND: challenge ACK */
+	TH_SEG(.seq = P0, .ack = iss - 200000, .flags = TCP_ACK, .data = "zz", .len = 2);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(tcp_stats.ack_too_old, 1);
+	CU_ASSERT_EQUAL(tcp_stats.challenge_acks, 1);
+	CU_ASSERT_EQUAL(th_app.rx_len, 0);
+	/* no ACK flag in a synchronized state: dropped */
+	TH_SEG(.seq = P0, .flags = TCP_PSH, .data = "zz", .len = 2);
+	CU_ASSERT_EQUAL(tcp_stats.no_ack, 1);
+	CU_ASSERT_EQUAL(th_app.rx_len, 0);
+	CU_ASSERT_EQUAL(c->state, TCP_ESTABLISHED);
+	th_expect_none();
+}
+
+static void test_rst_in_syn_received(void)
+{
+	struct th_out o;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_listen(0, TH_LPORT, 8, th_accept, NULL));
+	TH_SEG(.seq = 500, .flags = TCP_SYN);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(tcp_conn_count(), 1);
+	TH_SEG(.seq = 501, .flags = TCP_RST);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 0);
+	CU_ASSERT_EQUAL(th_app.accepts, 0);
+	CU_ASSERT_EQUAL(th_app.closes, 0);
+	CU_ASSERT_EQUAL(tcp_stats.attempt_fails, 1);
+	/* the listener is still there and its backlog slot was returned */
+	TH_SEG(.seq = 900, .flags = TCP_SYN);
+	CU_ASSERT_TRUE(th_pop(&o));
+	CU_ASSERT_EQUAL(tcp_listener_lookup(TH_US, TH_LPORT)->pending, 1);
+}
+
+static void test_bad_ack_in_syn_received(void)
+{
+	struct th_out o;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_listen(0, TH_LPORT, 8, th_accept, NULL));
+	TH_SEG(.seq = 500, .flags = TCP_SYN);
+	CU_ASSERT_FATAL(th_pop(&o));
+	TH_SEG(.seq = 501, .ack = o.seq + 5, .flags = TCP_ACK);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_RST);               /* <SEQ=SEG.ACK><CTL=RST> */
+	CU_ASSERT_EQUAL(th_app.accepts, 0);
+}
+
+static void test_table_full_refused_with_rst(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	tcp_set_max_conns(1);
+	th_open(1000, th_opt_mss1460, 4, &iss, NULL);
+	TH_SEG(.sport = 40001, .seq = 3000, .flags = TCP_SYN);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_RST | TCP_ACK);
+	CU_ASSERT_EQUAL(o.ack, 3001);
+	CU_ASSERT_EQUAL(o.dport, 40001);
+	CU_ASSERT_EQUAL(tcp_stats.conn_table_full, 1);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 1);
+	CU_ASSERT_PTR_NULL(tcp_connect(TH_PEER, 80, &th_cbs, NULL, th_connected));
+	CU_ASSERT_EQUAL(tcp_stats.conn_table_full, 2);
+}
+
+static void test_backlog_full_drops_syn(void)
+{
+	struct th_out o;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_listen(0, TH_LPORT, 2, th_accept, NULL));
+	TH_SEG(.sport = 50001, .seq = 1, .flags = TCP_SYN);
+	TH_SEG(.sport = 50002, .seq = 1, .flags = TCP_SYN);
+	TH_SEG(.sport = 50003, .seq = 1, .flags = TCP_SYN);
+	CU_ASSERT_TRUE(th_pop(&o));
+	CU_ASSERT_TRUE(th_pop(&o));
+	th_expect_none();
+	CU_ASSERT_EQUAL(tcp_stats.listen_overflow, 1);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 2);
+}
+
+static void test_paws(void)
+{
+	static const uint8_t syn_ts[16] = { 2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0, 0, 0x10, 0, 0, 0, 0, 0 };
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = th_open(1000, syn_ts, 16, &iss, NULL);
+	CU_ASSERT_TRUE_FATAL(c->ts_on);
+	uint8_t ts[12] = { 1, 1, 8, 10, 0, 0, 0x20, 0, 0, 0, 0, 0 };
+	TH_SEG(.seq = P0, .ack = iss + 1, .flags = TCP_ACK, .opt = ts, .optlen = 12, .data = "a", .len = 1);
+	CU_ASSERT_EQUAL(th_app.rx_len, 1);
+	CU_ASSERT_EQUAL(c->ts_recent, 0x2000);
+	ts[6] = 0x18;                                    /* older timestamp: PAWS drops it */
+	TH_SEG(.seq = P0 + 1, .ack = iss + 1, .flags = TCP_ACK, .opt = ts, .optlen = 12, .data = "b", .len = 1);
+	CU_ASSERT_EQUAL(th_app.rx_len, 1);
+	CU_ASSERT_EQUAL(tcp_stats.paws_dropped, 1);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.ack, P0 + 1);
+	CU_ASSERT_EQUAL_FATAL(o.optlen, 12);             /* our ACK echoes TS.Recent */
+	CU_ASSERT_EQUAL(o.opt[8] << 24 | o.opt[9] << 16 | o.opt[10] << 8 | o.opt[11], 0x2000);
+}
+
+static CU_TestInfo tests[] = {
+	{ "RST at RCV.NXT resets", test_rst_exact_resets },
+	{ "in-window RST: challenge ACK; outside: ignored", test_rst_in_window_challenge_ack },
+	{ "SYN when established: challenge ACK", test_syn_in_established_challenge_ack },
+	{ "challenge ACK rate limit", test_challenge_ack_rate_limit },
+	{ "ACK too new / too old / missing", test_ack_checks },
+	{ "RST in SYN-RECEIVED", test_rst_in_syn_received },
+	{ "bad ACK in SYN-RECEIVED", test_bad_ack_in_syn_received },
+	{ "table full: RST", test_table_full_refused_with_rst },
+	{ "backlog full: SYN dropped", test_backlog_full_drops_syn },
+	{ "PAWS", test_paws },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE("net/tcp_rst", th_setup, th_teardown, tests);
