@@ -56,8 +56,8 @@ static void retransmit_head(struct tcp_conn *c)
 /* RFC 6582 §3.2 steps 3 and 4 for a new ACK while in fast recovery. */
 static void recovery_ack(struct tcp_conn *c, uint32_t acked)
 {
-	if (SEQ_GEQ(c->snd_una, c->recover)) {       /* full ACK */
-		c->cwnd = MIN(c->ssthresh, tcp_flight(c) + c->snd_mss);
+	if (SEQ_GEQ(c->snd_una, c->recover)) {       /* full ACK: deflate, option (1) */
+		c->cwnd = MIN(c->ssthresh, MAX(tcp_flight(c), (uint32_t)c->snd_mss) + c->snd_mss);
 		c->in_recovery = false;
 		return;
 	}

@@ -1,0 +1,165 @@
+/* TCP retransmission with the fake clock: RFC 6298 RTO from measured RTT, exponential
+ * back-off, Karn's rule, the 60 s ceiling, giving up after TCP_MAX_RETRIES, and fast
+ * retransmit on three duplicate ACKs with NewReno partial/full ACKs (RFC 5681, RFC 6582). */
+#include <string.h>
+#include "tcp_harness.h"
+
+#define P0 1001u
+
+static uint8_t buf[8000];
+
+/* Passive open with a 100 ms handshake RTT and peer MSS 1000. */
+static struct tcp_conn *open_rtt100(uint32_t *iss)
+{
+	static const uint8_t mss1000[4] = { 2, 4, 0x03, 0xe8 };
+	struct th_out o;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_listen(0, TH_LPORT, 8, th_accept, NULL));
+	TH_SEG(.seq = 1000, .flags = TCP_SYN, .opt = mss1000, .optlen = 4);
+	CU_ASSERT_FATAL(th_pop(&o));
+	*iss = o.seq;
+	th_advance_ms(100);
+	TH_SEG(.seq = P0, .ack = o.seq + 1, .flags = TCP_ACK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(th_app.conn);
+	return th_app.conn;
+}
+
+static void test_rto_backoff_and_karn(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = open_rtt100(&iss);
+	CU_ASSERT_EQUAL(c->srtt, 100 * NS_PER_MS);       /* RFC 6298 §2.2 first sample */
+	CU_ASSERT_EQUAL(c->rttvar, 50 * NS_PER_MS);
+	CU_ASSERT_EQUAL(c->rto, 300 * NS_PER_MS);        /* SRTT + 4*RTTVAR */
+	CU_ASSERT_EQUAL(tcp_send(c, "abcd", 4), 4);
+	CU_ASSERT_FATAL(th_pop(&o));
+	th_advance_ms(299);
+	th_expect_none();
+	th_advance_ms(1);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, iss + 1);
+	CU_ASSERT_EQUAL(o.len, 4);
+	CU_ASSERT(memcmp(o.data, "abcd", 4) == 0);
+	CU_ASSERT_EQUAL(c->rto, 600 * NS_PER_MS);        /* §5.5 back-off */
+	CU_ASSERT_EQUAL(c->cwnd, 1000);                  /* RFC 5681 loss window */
+	th_advance_ms(599);
+	th_expect_none();
+	th_advance_ms(1);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, iss + 1);
+	CU_ASSERT_EQUAL(tcp_stats.retrans_segs, 2);
+	CU_ASSERT_EQUAL(tcp_stats.rto_timeouts, 2);
+	th_advance_ms(50);
+	TH_SEG(.seq = P0, .ack = iss + 5, .flags = TCP_ACK);
+	CU_ASSERT_EQUAL(c->srtt, 100 * NS_PER_MS);       /* Karn: no sample from a retransmission */
+	CU_ASSERT_EQUAL(c->rto, 1200 * NS_PER_MS);       /* back-off kept until a new sample */
+	CU_ASSERT_FALSE(timer_pending(&c->t_rtx));
+	/* a fresh segment gives a sample again: SRTT 93.75 ms, RTTVAR 50 ms */
+	CU_ASSERT_EQUAL(tcp_send(c, "efgh", 4), 4);
+	CU_ASSERT_FATAL(th_pop(&o));
+	th_advance_ms(50);
+	TH_SEG(.seq = P0, .ack = iss + 9, .flags = TCP_ACK);
+	CU_ASSERT_EQUAL(c->srtt, 93750 * NS_PER_US);
+	CU_ASSERT_EQUAL(c->rttvar, 50 * NS_PER_MS);
+	CU_ASSERT_EQUAL(c->rto, 293750 * NS_PER_US);
+}
+
+static void test_rto_ceiling_and_give_up(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = open_rtt100(&iss);
+	CU_ASSERT_EQUAL(tcp_send(c, "x", 1), 1);
+	CU_ASSERT_FATAL(th_pop(&o));
+	c->rto = 40 * NS_PER_S;
+	tcp_rtx_arm(c);
+	th_advance_ms(40000);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(c->rto, TCP_RTO_MAX_NS);         /* 80 s capped at 60 s */
+	for (int i = 1; i < TCP_MAX_RETRIES; i++) {
+		th_advance_ms(60000);
+		CU_ASSERT_FATAL(th_pop(&o));
+		CU_ASSERT_EQUAL(o.seq, iss + 1);
+	}
+	CU_ASSERT_EQUAL(th_app.closes, 0);
+	th_advance_ms(60000);
+	CU_ASSERT_EQUAL(th_app.closes, 1);
+	CU_ASSERT_EQUAL(th_app.close_reason, TCP_CLOSE_TIMEOUT);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 0);
+	CU_ASSERT_EQUAL(tcp_stats.conn_timeouts, 1);
+}
+
+static void test_fast_retransmit_newreno(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)i;
+	struct tcp_conn *c = open_rtt100(&iss);
+	CU_ASSERT_EQUAL(c->cwnd, 10000);                 /* RFC 6928 IW: 10 segments */
+	CU_ASSERT_EQUAL(tcp_send(c, buf, 5000), 5000);
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT_FATAL(th_pop(&o));
+		CU_ASSERT_EQUAL(o.seq, iss + 1 + 1000u * i);
+	}
+	TH_SEG(.seq = P0, .ack = iss + 1001, .flags = TCP_ACK);    /* segment 2 was lost */
+	TH_SEG(.seq = P0, .ack = iss + 1001, .flags = TCP_ACK);
+	TH_SEG(.seq = P0, .ack = iss + 1001, .flags = TCP_ACK);
+	th_expect_none();
+	TH_SEG(.seq = P0, .ack = iss + 1001, .flags = TCP_ACK);    /* third duplicate */
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, iss + 1001);
+	CU_ASSERT_EQUAL(o.len, 1000);
+	CU_ASSERT(memcmp(o.data, buf + 1000, 1000) == 0);
+	CU_ASSERT_EQUAL(tcp_stats.fast_retrans, 1);
+	CU_ASSERT_TRUE(c->in_recovery);
+	CU_ASSERT_EQUAL(c->ssthresh, 2000);              /* FlightSize 4000 / 2 */
+	CU_ASSERT_EQUAL(c->cwnd, 5000);                  /* ssthresh + 3*SMSS */
+	CU_ASSERT_EQUAL(c->recover, iss + 5001);
+	/* partial ACK: the next hole is retransmitted at once (RFC 6582 §3.2 step 5) */
+	TH_SEG(.seq = P0, .ack = iss + 3001, .flags = TCP_ACK);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, iss + 3001);
+	CU_ASSERT_EQUAL(o.len, 1000);
+	CU_ASSERT_TRUE(c->in_recovery);
+	/* full ACK ends recovery: cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) */
+	TH_SEG(.seq = P0, .ack = iss + 5001, .flags = TCP_ACK);
+	CU_ASSERT_FALSE(c->in_recovery);
+	CU_ASSERT_EQUAL(c->cwnd, 2000);
+	CU_ASSERT_EQUAL(c->snd_queued, 0);
+	th_expect_none();
+	CU_ASSERT_EQUAL(tcp_stats.dup_acks, 3);
+}
+
+static void test_slow_start_growth(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = open_rtt100(&iss);
+	CU_ASSERT_EQUAL(tcp_send(c, buf, 2000), 2000);
+	th_pop(&o);
+	th_pop(&o);
+	TH_SEG(.seq = P0, .ack = iss + 2001, .flags = TCP_ACK);
+	CU_ASSERT_EQUAL(c->cwnd, 11000);                 /* ABC, L = 1 SMSS per ACK */
+	c->ssthresh = 11000;                             /* congestion avoidance from here */
+	CU_ASSERT_EQUAL(tcp_send(c, buf, 5500), 5500);
+	while (th_pop(&o))
+		;
+	TH_SEG(.seq = P0, .ack = iss + 2001 + 5500, .flags = TCP_ACK);
+	CU_ASSERT_EQUAL(c->cwnd, 11000);                 /* half a window acked: not yet */
+	CU_ASSERT_EQUAL(tcp_send(c, buf, 5500), 5500);
+	while (th_pop(&o))
+		;
+	TH_SEG(.seq = P0, .ack = iss + 2001 + 11000, .flags = TCP_ACK);
+	CU_ASSERT_EQUAL(c->cwnd, 12000);                 /* one SMSS per window */
+}
+
+static CU_TestInfo tests[] = {
+	{ "RTO back-off and Karn", test_rto_backoff_and_karn },
+	{ "RTO ceiling and giving up", test_rto_ceiling_and_give_up },
+	{ "fast retransmit and NewReno", test_fast_retransmit_newreno },
+	{ "slow start and congestion avoidance", test_slow_start_growth },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE("net/tcp_rtx", th_setup, th_teardown, tests);
