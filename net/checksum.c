@@ -48,3 +48,11 @@ uint32_t csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t l4len)
 	s = (s & 0xffff) + (s >> 16);
 	return htons((uint16_t)s);
 }
+
+uint16_t csum_replace2(uint16_t check, uint16_t old, uint16_t new)
+{
+	/* HC' = ~(~HC + ~m + m'): one's-complement arithmetic is byte-order independent, so the
+	 * memory-order words are used as they are. */
+	uint32_t sum = (uint16_t)~check + (uint32_t)(uint16_t)~old + new;
+	return csum_fold(sum);
+}

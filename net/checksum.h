@@ -17,5 +17,9 @@ uint16_t csum_fold(uint32_t sum);
 /* RFC 793 §3.1 / RFC 768 pseudo-header (src, dst, zero, proto, L4 length) in accumulator
  * form; addresses in host order. Add to csum_partial() of the L4 header + payload. */
 uint32_t csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t l4len);
+/* RFC 1624 eqn. 3 incremental update: the 16-bit word old (as it lies in memory) of a
+ * checksummed range became new; returns the new checksum field from the old one, so an
+ * edit costs O(1) instead of a pass over the data (echo replies, NAT rewrites). */
+uint16_t csum_replace2(uint16_t check, uint16_t old, uint16_t new);
 
 #endif

@@ -51,11 +51,14 @@ static void echo_reply(struct netbuf *nb, const struct ipv4_pdesc *pd)
 		nb_free(nb);
 		nb = c;
 	}
+	/* Type 8 -> 0 (code is 0): one 16-bit word changes, so update the checksum
+	 * incrementally (RFC 1624) rather than summing up to 1472 bytes again. */
 	struct icmp_hdr *h = (struct icmp_hdr *)nb->data;
+	uint16_t w_old, w_new;
+	memcpy(&w_old, h, 2);
 	h->type = ICMP_ECHOREPLY;
-	h->code = 0;
-	h->csum = 0;
-	h->csum = csum_fold(csum_partial(nb->data, nb->len, 0));
+	memcpy(&w_new, h, 2);
+	h->csum = csum_replace2(h->csum, w_old, w_new);
 	nb->l4_off = nb_offset(nb);
 	net_stats.icmp.out_msgs++;
 	net_stats.icmp.out_echo_reps++;

@@ -96,6 +96,32 @@ static void test_pseudo_header(void)
 			csum_fold(csum_partial(ph2, 12, 0)));
 }
 
+static void test_incremental_update(void)
+{
+	/* RFC 1624 §4 example: checksum dd2f, a word changes from 5555 to 3285 -> 0000, as
+	 * a computation from scratch gives (RFC 1141's eqn. 2 would give ffff). Values below
+	 * are in wire order. */
+	uint8_t c[2] = { 0xdd, 0x2f }, o[2] = { 0x55, 0x55 }, n[2] = { 0x32, 0x85 }, out[2];
+	uint16_t check, old, new;
+	memcpy(&check, c, 2);
+	memcpy(&old, o, 2);
+	memcpy(&new, n, 2);
+	as_bytes(csum_replace2(check, old, new), out);
+	CU_ASSERT_EQUAL(out[0], 0x00);
+	CU_ASSERT_EQUAL(out[1], 0x00);
+	/* Against recomputation on a real header: change the TTL/protocol word of iphdr. */
+	uint8_t h[20];
+	memcpy(h, iphdr, 20);
+	uint16_t ck, w_old, w_new;
+	memcpy(&ck, h + 10, 2);
+	memcpy(&w_old, h + 8, 2);
+	h[8] = 63;                      /* TTL 64 -> 63, as a router would */
+	memcpy(&w_new, h + 8, 2);
+	uint16_t inc = csum_replace2(ck, w_old, w_new);
+	h[10] = h[11] = 0;
+	CU_ASSERT_EQUAL(inc, csum_fold(csum_partial(h, 20, 0)));
+}
+
 static CU_TestInfo tests[] = {
 	{ "RFC 1071 example", test_rfc1071_example },
 	{ "odd lengths", test_odd_length },
@@ -103,6 +129,7 @@ static CU_TestInfo tests[] = {
 	{ "chained partial sums", test_chained_partial_sums },
 	{ "carries", test_carries },
 	{ "pseudo-header", test_pseudo_header },
+	{ "RFC 1624 incremental update", test_incremental_update },
 	CU_TEST_INFO_NULL,
 };
 
