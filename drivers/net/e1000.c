@@ -16,6 +16,7 @@
 #define TX_RING_SIZE  256
 #define RING_ALIGN    128        /* 8254x SDM 13.4.26: RDLEN/TDLEN 128-byte multiples, 16-byte base */
 #define MAX_FRAME     1522       /* RCTL.LPE off: longer frames are dropped by the MAC (3.2.2) */
+#define RESET_SETTLE_NS  (1 * NS_PER_MS)
 #define RESET_TIMEOUT_NS (50 * NS_PER_MS)
 #define EERD_TIMEOUT_NS  (10 * NS_PER_MS)
 
@@ -106,7 +107,11 @@ static int e1000_reset(struct e1000 *e)
 {
 	wr32(e, E1000_IMC, 0xFFFFFFFFu);
 	wr32(e, E1000_CTRL, rd32(e, E1000_CTRL) | E1000_CTRL_RST);
+	/* Leave the MAC alone while it resets (14.5 asks for 1 us; 1 ms covers the 82574's
+	 * PHY and EEPROM reload) before polling for RST to self-clear. */
 	uint64_t t0 = time_now_ns();
+	while (time_now_ns() - t0 < RESET_SETTLE_NS)
+		cpu_relax();
 	while (rd32(e, E1000_CTRL) & E1000_CTRL_RST) {
 		if (time_now_ns() - t0 > RESET_TIMEOUT_NS)
 			return -1;
