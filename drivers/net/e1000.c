@@ -12,7 +12,8 @@
 #include "net/netbuf.h"
 #include "net/netdev.h"
 
-#define RX_RING_SIZE  256        /* descriptors; x16 bytes = 4 KiB, a multiple of 128 (3.2.6) */
+#define RX_RING_SIZE  256        /* most descriptors; x16 bytes = 4 KiB, a multiple of 128 (3.2.6) */
+#define RX_RING_MIN   32         /* a smaller pool than 4x this refuses to open the device */
 #define TX_RING_SIZE  256
 #define RING_ALIGN    128        /* 8254x SDM 13.4.26: RDLEN/TDLEN 128-byte multiples, 16-byte base */
 #define MAX_FRAME     1522       /* RCTL.LPE off: longer frames are dropped by the MAC (3.2.2) */
@@ -64,6 +65,7 @@ struct e1000 {
 
 	volatile struct e1000_rx_desc *rx;
 	struct netbuf *rx_nb[RX_RING_SIZE];
+	uint16_t rx_size;                /* power of two, RX_RING_MIN..RX_RING_SIZE */
 	uint16_t rx_next;                /* next descriptor the device completes */
 	bool rx_discard;                 /* inside a frame spanning descriptors: drop to EOP */
 
@@ -165,16 +167,32 @@ static int read_mac(struct e1000 *e)
 	return 0;
 }
 
+/* Receive ring size: RX_RING_SIZE, or less when the netbuf pool (sized from the memory map)
+ * is small, so the ring holds at most a quarter of the pool and the stack keeps the rest. */
+static uint16_t rx_ring_size(void)
+{
+	uint16_t n = RX_RING_SIZE;
+	while (n > RX_RING_MIN && n * 4u > nb_pool_total())
+		n /= 2;
+	return n;
+}
+
 /* Receive set-up, 8254x SDM 14.4: clear MTA, ring base/length, head 0, tail one short of
  * the end (RDH == RDT means empty), then RCTL. Every descriptor carries a netbuf. */
 static int rx_init(struct e1000 *e)
 {
 	for (int i = 0; i < E1000_MTA_N; i++)
 		wr32(e, E1000_MTA + 4 * i, 0);
-	for (int i = 0; i < RX_RING_SIZE; i++) {
+	e->rx_size = rx_ring_size();
+	for (int i = 0; i < e->rx_size; i++) {
 		struct netbuf *nb = nb_alloc_rx();
-		if (!nb)
-			return -1;   /* buffers already placed stay owned by the (disabled) ring */
+		if (!nb) {
+			while (i-- > 0) {    /* the ring is not enabled yet: take them back */
+				nb_free(e->rx_nb[i]);
+				e->rx_nb[i] = NULL;
+			}
+			return -1;
+		}
 		e->rx_nb[i] = nb;
 		e->rx[i].addr = virt_to_phys(nb->data);
 		e->rx[i].status = 0;
@@ -182,11 +200,11 @@ static int rx_init(struct e1000 *e)
 	uint64_t pa = virt_to_phys((const void *)e->rx);
 	wr32(e, E1000_RDBAL, (uint32_t)pa);
 	wr32(e, E1000_RDBAH, (uint32_t)(pa >> 32));
-	wr32(e, E1000_RDLEN, RX_RING_SIZE * sizeof(struct e1000_rx_desc));
+	wr32(e, E1000_RDLEN, e->rx_size * sizeof(struct e1000_rx_desc));
 	wr32(e, E1000_RDTR, E1000_RDTR_DELAY);
 	wr32(e, E1000_RADV, E1000_RADV_DELAY);
 	wr32(e, E1000_RDH, 0);
-	wr32(e, E1000_RDT, RX_RING_SIZE - 1);
+	wr32(e, E1000_RDT, e->rx_size - 1u);
 	e->rx_next = 0;
 	/* Broadcast accept, 2048-byte buffers, strip CRC; RDMTS 1/2 raises RXDMT0 early. */
 	wr32(e, E1000_RCTL, E1000_RCTL_EN | E1000_RCTL_BAM | E1000_RCTL_BSIZE_2048 |
@@ -299,8 +317,7 @@ static int e1000_xmit(struct netdev *dev, struct netbuf *nb)
 	struct e1000 *e = dev->priv;
 	uint16_t t = e->tx_tail, next = (uint16_t)((t + 1) % TX_RING_SIZE);
 
-	if (next == e->tx_clean)
-		tx_reclaim(e);
+	tx_reclaim(e);       /* a descriptor read, no register access: keeps the pool full */
 	if (unlikely(nb->len == 0 || nb->len > E1000_TXD_MAX_LEN)) {
 		e1000_drops.tx_bad_len++;
 		goto drop;
@@ -388,12 +405,12 @@ static int e1000_poll(struct netdev *dev, int budget)
 		rmb();                     /* read the descriptor only after seeing DD */
 		got += rx_one(e, i);
 		seen++;
-		i = (uint16_t)((i + 1) % RX_RING_SIZE);
+		i = (uint16_t)((i + 1) & (e->rx_size - 1));
 	}
 	if (seen) {
 		e->rx_next = i;
 		wmb();
-		wr32(e, E1000_RDT, (uint16_t)((i + RX_RING_SIZE - 1) % RX_RING_SIZE));
+		wr32(e, E1000_RDT, (uint16_t)((i - 1) & (e->rx_size - 1)));
 	}
 	return got;
 }
@@ -423,8 +440,8 @@ static int e1000_open(struct netdev *dev)
 {
 	struct e1000 *e = dev->priv;
 	if (rx_init(e) < 0) {
-		log_err("%s: netbuf pool too small for a %d-entry receive ring", dev->name,
-			RX_RING_SIZE);
+		log_err("%s: netbuf pool (%u free) too small for a %u-entry receive ring",
+			dev->name, nb_pool_free(), e->rx_size);
 		return -1;
 	}
 	tx_init(e);
@@ -438,8 +455,9 @@ static int e1000_open(struct netdev *dev)
 	update_link(e);
 	dev->flags |= NETDEV_F_UP;
 	wr32(e, E1000_IMS, e->ims);
-	log_info("%s: %s up, irq %s vector %d, link %s", dev->name, e->model->driver, e->irq_kind,
-		 e->vector, dev->flags & NETDEV_F_LINK ? "up" : "down");
+	log_info("%s: %s up, rx ring %u, tx ring %u, irq %s vector %d, link %s", dev->name,
+		 e->model->driver, e->rx_size, TX_RING_SIZE, e->irq_kind, e->vector,
+		 dev->flags & NETDEV_F_LINK ? "up" : "down");
 	return 0;
 }
 
