@@ -405,6 +405,10 @@ int pci_enable_msix(struct pci_dev *pd, int entry, void (*fn)(void *), void *arg
 
 	if (!pd->msix_cap || !pp)
 		return -1;
+	/* The table lives in memory space: it must decode before we touch it. */
+	uint16_t cmd = pci_read16(pd, PCI_COMMAND);
+	if (!(cmd & PCI_CMD_MEM))
+		pci_write16(pd, PCI_COMMAND, cmd | PCI_CMD_MEM);
 	uint16_t ctrl = pci_read16(pd, pd->msix_cap + MSIX_CTRL);
 	/* §6.8.2.3: enable with the function masked while entries are written. */
 	pci_write16(pd, pd->msix_cap + MSIX_CTRL, ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK);
