@@ -35,8 +35,9 @@
 /* Causes we unmask: receive timer, ring below threshold, overrun, link change (13.4.20). */
 #define E1000_IMS_LEGACY  (E1000_ICR_RXT0 | E1000_ICR_RXDMT0 | E1000_ICR_RXO | E1000_ICR_LSC)
 /* 82574 MSI-X: the queue causes are what raise a vector (82574 DS §7.4.3). */
-#define E1000_IMS_MSIX    (E1000_IMS_LEGACY | E1000_ICR_RXQ0 | E1000_ICR_OTHER)
-#define E1000_MSIX_VEC    0          /* one vector for every cause: see setup_irq() */
+#define E1000_IMS_MSIX    (E1000_ICR_RXQ0 | E1000_ICR_OTHER | E1000_ICR_LSC)
+#define E1000_MSIX_RX     0          /* MSI-X table entries: see setup_msix() */
+#define E1000_MSIX_OTHER  1
 
 struct e1000_model {
 	const char *driver;
@@ -59,7 +60,8 @@ struct e1000 {
 	volatile uint8_t *regs;
 	const struct e1000_model *model;
 	struct pci_dev *pd;
-	uint32_t ims;                    /* causes unmasked by irq_enable() */
+	uint32_t ims;                    /* causes unmasked at open */
+	uint32_t napi_bits;              /* the subset irq_disable/irq_enable toggle */
 	const char *irq_kind;
 	int vector;
 
@@ -233,52 +235,64 @@ static void tx_init(struct e1000 *e)
 
 /* ---- interrupts ------------------------------------------------------------------------- */
 
-static void mask_all(struct e1000 *e)
+/* Mask the causes NAPI toggles (all of ours for INTx/MSI, the receive queue for MSI-X). */
+static void napi_mask(struct e1000 *e)
 {
-	wr32(e, E1000_IMC, 0xFFFFFFFFu);
+	wr32(e, E1000_IMC, e->napi_bits);
 }
 
-/* INTx or MSI. Reading ICR clears it (13.4.17). A zero ICR means the interrupt belongs to
- * another device on a shared line: return without touching anything. */
+/* INTx or MSI. Reading ICR clears it (13.4.17). No cause of ours means the interrupt belongs
+ * to another device on a shared line: return without touching anything else. */
 static void e1000_irq(void *arg)
 {
 	struct e1000 *e = arg;
 	uint32_t icr = rd32(e, E1000_ICR);
 	if (!(icr & e->ims))
 		return;
-	mask_all(e);
+	napi_mask(e);
 	if (icr & E1000_ICR_LSC)
 		update_link(e);
 	netdev_schedule(&e->dev);
 }
 
-/* MSI-X (82574): the vector is ours alone. Mask first: with IMS == 0 the following ICR read
- * clears the legacy causes too (82574 DS §10.2.4.1), so none stays latched. */
-static void e1000_irq_msix(void *arg)
+/* MSI-X entry 0, receive: EIAME/IAM already masked RXQ0 and EIAC cleared it when the
+ * message was sent (82574 DS §7.4.3), so there is no register to touch here at all. */
+static void e1000_irq_msix_rx(void *arg)
 {
 	struct e1000 *e = arg;
-	mask_all(e);
-	uint32_t icr = rd32(e, E1000_ICR);
-	if (icr & (E1000_ICR_LSC | E1000_ICR_OTHER))
-		update_link(e);
 	netdev_schedule(&e->dev);
 }
 
-/* 82574 with MSI-X: one vector for RX, TX and "other" (link) causes. With NAPI the loop
- * handles all of them in one poll anyway; separate vectors would only add interrupts.
- * IVAR maps the causes to table entry 0, EIAC auto-clears them when the message is sent
- * (82574 DS §7.4.3, §10.2.4.9), PBA_CLR as §10.2.2.3 requires for MSI-X. */
+/* MSI-X entry 1, "other" causes: link status change is the one we enable. */
+static void e1000_irq_msix_other(void *arg)
+{
+	update_link(arg);
+}
+
+/* 82574 with MSI-X (82574 DS §7.4.3, §10.2.4.9): two vectors. Entry 0 takes the receive
+ * (and transmit) queue causes and costs no register access per interrupt; entry 1 takes
+ * "other" (link) so the receive path never reads ICR. EIAC auto-clears the causes when their
+ * message is sent, CTRL_EXT.EIAME with IAM auto-masks the queue causes (the NAPI mask),
+ * PBA_CLR as §10.2.2.3 requires in MSI-X mode. */
 static int setup_msix(struct e1000 *e)
 {
-	int v = pci_enable_msix(e->pd, E1000_MSIX_VEC, e1000_irq_msix, e);
+	int v = pci_enable_msix(e->pd, E1000_MSIX_RX, e1000_irq_msix_rx, e);
 	if (v < 0)
 		return -1;
-	wr32(e, E1000_IVAR, E1000_IVAR_RXQ0(E1000_MSIX_VEC) | E1000_IVAR_TXQ0(E1000_MSIX_VEC) |
-			    E1000_IVAR_OTHER(E1000_MSIX_VEC) | E1000_IVAR_TX_EVERY_WB);
+	unsigned other = E1000_MSIX_OTHER;
+	if (pci_enable_msix(e->pd, E1000_MSIX_OTHER, e1000_irq_msix_other, e) < 0) {
+		log_warn("%s: no second MSI-X vector, link changes are not reported", e->dev.name);
+		other = E1000_MSIX_RX;
+	}
+	wr32(e, E1000_IVAR, E1000_IVAR_RXQ0(E1000_MSIX_RX) | E1000_IVAR_TXQ0(E1000_MSIX_RX) |
+			    E1000_IVAR_OTHER(other) | E1000_IVAR_TX_EVERY_WB);
 	wr32(e, E1000_EIAC, E1000_ICR_RXQ0 | E1000_ICR_TXQ0 | E1000_ICR_OTHER);
-	wr32(e, E1000_CTRL_EXT, rd32(e, E1000_CTRL_EXT) | E1000_CTRL_EXT_PBA_CLR);
-	wr32(e, E1000_EITR(E1000_MSIX_VEC), E1000_ITR_INTERVAL);
+	wr32(e, E1000_IAM, E1000_ICR_RXQ0 | E1000_ICR_TXQ0);
+	wr32(e, E1000_CTRL_EXT, rd32(e, E1000_CTRL_EXT) | E1000_CTRL_EXT_PBA_CLR |
+				E1000_CTRL_EXT_EIAME);
+	wr32(e, E1000_EITR(E1000_MSIX_RX), E1000_ITR_INTERVAL);
 	e->ims = E1000_IMS_MSIX;
+	e->napi_bits = E1000_ICR_RXQ0;
 	e->irq_kind = "msix";
 	return v;
 }
@@ -286,7 +300,7 @@ static int setup_msix(struct e1000 *e)
 static int setup_irq(struct e1000 *e)
 {
 	int v = -1;
-	e->ims = E1000_IMS_LEGACY;
+	e->ims = e->napi_bits = E1000_IMS_LEGACY;
 	if (e->model->pcie && e->pd->msix_cap && (v = setup_msix(e)) >= 0)
 		return v;
 	if (e->pd->msi_cap && (v = pci_enable_msi(e->pd, e1000_irq, e)) >= 0) {
@@ -415,17 +429,21 @@ static int e1000_poll(struct netdev *dev, int budget)
 	return got;
 }
 
-/* Clear stale causes, unmask, then look at the ring: a frame that landed before the unmask
- * raised no interrupt we will see, so report it and stay masked. */
+/* Unmask, then look at the ring: a frame that landed before the unmask raised no interrupt
+ * we will see, so report it and stay masked. First clear the causes latched while we polled
+ * (frames already taken), or the unmask fires a useless interrupt at once: INTx/MSI read ICR
+ * (IMS is 0, the read clears it, 13.4.17); MSI-X writes 1 to clear the queue cause, since
+ * with "other" still unmasked an ICR read would not clear it (82574 DS §10.2.4.1). */
 static bool e1000_irq_enable(struct netdev *dev)
 {
 	struct e1000 *e = dev->priv;
-	uint32_t icr = rd32(e, E1000_ICR);   /* IMS is 0 here: the read clears (13.4.17) */
-	if (icr & E1000_ICR_LSC)
+	if (e->napi_bits != e->ims)
+		wr32(e, E1000_ICR, e->napi_bits);
+	else if (rd32(e, E1000_ICR) & E1000_ICR_LSC)
 		update_link(e);
-	wr32(e, E1000_IMS, e->ims);
+	wr32(e, E1000_IMS, e->napi_bits);
 	if (e->rx[e->rx_next].status & E1000_RXD_STAT_DD) {
-		mask_all(e);
+		napi_mask(e);
 		return true;
 	}
 	return false;
@@ -433,7 +451,7 @@ static bool e1000_irq_enable(struct netdev *dev)
 
 static void e1000_irq_disable(struct netdev *dev)
 {
-	mask_all(dev->priv);
+	napi_mask(dev->priv);
 }
 
 static int e1000_open(struct netdev *dev)
