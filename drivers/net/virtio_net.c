@@ -34,7 +34,9 @@ struct vnet {
 	struct virtq rxq, txq;
 	uint64_t features;          /* negotiated */
 	uint16_t hdr_len;           /* virtio_net_hdr bytes in front of every frame */
+	uint16_t rx_target;         /* receive buffers kept posted */
 	uint16_t rx_skip;           /* MRG_RXBUF: buffers still to drop of a multi-buffer frame */
+	volatile bool config_changed; /* set by the interrupt, handled by poll */
 	bool ready;                 /* queues set up: the interrupt handlers may touch them */
 	const char *irq_kind;
 	/* driver counters beyond struct netdev_stats (ethtool -S style) */
@@ -69,11 +71,24 @@ static void irq_rx_msix(void *arg)
 	netdev_schedule(&vn->dev);
 }
 
+/* Configuration change (§2.5): link status or DEVICE_NEEDS_RESET. Handled in poll. */
 static void irq_config_msix(void *arg)
 {
 	struct vnet *vn = arg;
 	vn->config_irqs++;
+	vn->config_changed = true;
+	netdev_schedule(&vn->dev);
+}
+
+static void config_change(struct vnet *vn)
+{
+	uint32_t was = vn->dev.flags & NETDEV_F_LINK;
+	vn->config_changed = false;
 	update_link(vn);
+	if ((vn->dev.flags & NETDEV_F_LINK) != was)
+		log_info("virtio-net %s: link %s", vn->dev.name, was ? "down" : "up");
+	if (vp_get_status(&vn->vp) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+		log_err("virtio-net %s: device needs reset (§2.1.2); not supported", vn->dev.name);
 }
 
 /* INTx may be shared: reading the ISR acknowledges it (§4.1.4.5) and 0 means not ours. */
@@ -117,10 +132,10 @@ static void rx_post(struct vnet *vn, struct netbuf *nb)
 	ASSERT(ok);   /* a slot was freed by taking this or another buffer off the ring */
 }
 
-/* Top the ring up after a failed refill (open, or an earlier shortage). */
+/* Top the ring up to rx_target buffers (open, or after an earlier shortage). */
 static void rx_fill(struct vnet *vn)
 {
-	while (vn->rxq.num_free) {
+	while (vn->rxq.size - vn->rxq.num_free < vn->rx_target) {
 		struct netbuf *nb = nb_alloc_rx();
 		if (!nb) {
 			vn->dev.stats.rx_nobuf++;
@@ -236,12 +251,14 @@ static int vnet_poll(struct netdev *dev, int budget)
 	uint32_t len;
 	int n = 0;
 
+	if (unlikely(vn->config_changed))
+		config_change(vn);
 	tx_reclaim(vn);
 	while (n < budget && (nb = virtq_get(&vn->rxq, &len))) {
 		rx_one(vn, nb, len);
 		n++;
 	}
-	if (unlikely(vn->rxq.num_free))
+	if (unlikely(vn->rxq.size - vn->rxq.num_free < vn->rx_target))
 		rx_fill(vn);
 	if (virtq_publish(&vn->rxq)) {   /* one notification per batch, if the device wants it */
 		vn->kicks_rx++;
@@ -266,6 +283,9 @@ static int vnet_open(struct netdev *dev)
 {
 	struct vnet *vn = dev->priv;
 
+	/* A legacy device may dictate a 1024-entry ring: filling it could empty the pool and
+	 * leave the stack nothing to transmit with. Post at most half the pool. */
+	vn->rx_target = (uint16_t)MIN(MIN(vn->rxq.size, VNET_RING_MAX), nb_pool_total() / 2);
 	rx_fill(vn);
 	if (vn->rxq.num_free == vn->rxq.size) {
 		log_err("virtio-net %s: no receive buffers", dev->name);
