@@ -13,6 +13,7 @@
 #include "kernel/panic.h"
 #include "kernel/time.h"
 #include "kernel/kmain.h"
+#include "kernel/shell.h"
 #include "arch/x86_64/io.h"
 
 extern uint32_t boot_tsc_lo, boot_tsc_hi;
@@ -137,5 +138,6 @@ void kmain(uint32_t magic, uint32_t info)
 	print_banner();
 	run_test_hooks(config_get(&kconfig, "test"));
 	net_bringup(&kconfig);
+	shell_init();
 	loop_run();
 }

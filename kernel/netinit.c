@@ -1,9 +1,112 @@
-/* Network bring-up at boot. Interim: interrupts on, no interfaces yet; the drivers, the stack
- * and the appliance are wired in once they land. */
+/* Network bring-up at boot: the packet pool sized from memory, the stack, the drivers (PCI
+ * discovery order names eth0, eth1, ...), addresses from ip=/ethN.ip=/gw=, then the app. */
+#include <stdio.h>
+#include <string.h>
 #include "kernel/kmain.h"
+#include "kernel/config.h"
+#include "kernel/log.h"
+#include "kernel/mem.h"
+#include "kernel/pmm.h"
+#include "kernel/arch.h"
 #include "arch/x86_64/io.h"
+#include "drivers/pci/pci.h"
+#include "drivers/net/drivers.h"
+#include "net/netbuf.h"
+#include "net/netdev.h"
+#include "net/net.h"
+#include "net/tcp.h"
+#include "apps/app.h"
+
+#define POOL_MIN  (512ull * NB_SIZE)
+#define POOL_MAX  (32ull << 20)
+
+/* A quarter of free memory for packets, within [1 MiB, 32 MiB]: 512 to 16384 buffers. */
+static void pool_init(void)
+{
+	uint64_t bytes = pmm_free_bytes() / 4;
+	bytes = bytes < POOL_MIN ? POOL_MIN : bytes > POOL_MAX ? POOL_MAX : bytes;
+	bytes &= ~(uint64_t)(NB_SIZE - 1);
+	unsigned n = nb_pool_init(dma_alloc(bytes, NB_SIZE), bytes);
+	log_info("netbuf: %u buffers of %u bytes (%llu KiB)", n, NB_SIZE, (unsigned long long)(bytes >> 10));
+}
+
+/* RFC 6528 wants a secret key nobody can guess: RDRAND when the CPU has it, mixed with
+ * TSC jitter either way. */
+static void seed_tcp_secret(void)
+{
+	uint8_t key[16];
+	uint32_t r[4];
+	bool rdrand;
+
+	cpuid(1, 0, r);
+	rdrand = r[2] & (1u << 30);
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t v = 0;
+		if (rdrand)
+			__asm__ volatile("1: rdrand %0; jnc 1b" : "=r"(v));
+		for (int j = 0; j < 64; j++) {     /* TSC low bits drift with emulation/cache noise */
+			uint64_t t = rdtsc();
+			v = (v << 5 | v >> 59) ^ t;
+		}
+		memcpy(key + i, &v, 8);
+	}
+	tcp_set_secret(key);
+}
+
+static void configure_addresses(const struct config *cfg)
+{
+	for (int i = 0; i < netdev_count(); i++) {
+		struct netdev *dev = netdev_get(i);
+		char key[24];
+		const char *v;
+		uint32_t addr;
+		uint8_t prefix;
+
+		snprintf(key, sizeof(key), "%s.ip", dev->name);
+		v = config_get(cfg, key);
+		if (!v && i == 0)
+			v = config_get(cfg, "ip");
+		if (!v)
+			continue;
+		if (config_parse_cidr(v, &addr, &prefix) < 0)
+			boot_fail("%s=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", key, v);
+		net_if_set_addr(dev, addr, prefix);
+	}
+	const char *gw = config_get(cfg, "gw");
+	if (gw) {
+		uint32_t a;
+		if (config_parse_ipv4(gw, &a) < 0)
+			boot_fail("gw=%s: expected an IPv4 address", gw);
+		net_set_gateway(a);
+	}
+}
 
 void net_bringup(const struct config *cfg)
 {
+	pool_init();
+	net_init();
+	seed_tcp_secret();
+	tcp_init();
+	e1000_register();
+	virtio_net_register();
+	pci_init();
+	if (netdev_count() == 0)
+		log_warn("no network interface found: add -device e1000 or virtio-net-pci to QEMU");
+	configure_addresses(cfg);
+	for (int i = 0; i < netdev_count(); i++) {
+		struct netdev *dev = netdev_get(i);
+		if (dev->ops->open(dev) < 0) {
+			log_err("%s: open failed", dev->name);
+			continue;
+		}
+		dev->flags |= NETDEV_F_UP;
+		net_link_up(dev);
+	}
+	const char *name = config_get(cfg, "app");
+	const struct app *app = app_find(name ? name : "echo");
+	if (!app)
+		boot_fail("app=%s: no such appliance (this image has: echo)", name);
+	if (app->start(cfg) < 0)
+		boot_fail("app=%s failed to start", app->name);
 	irq_on();
 }

@@ -11,7 +11,9 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#ifndef __packed
 #define __packed __attribute__((packed))
+#endif
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - offsetof(type, member)))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

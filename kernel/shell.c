@@ -1,0 +1,211 @@
+/* Console shell: reads COM1 from the loop's idle hook, runs commands on Enter. Input is
+ * bounded (SHELL_LINE_MAX; longer lines are cut and said so). */
+#include <stdio.h>
+#include <string.h>
+#include "kernel/shell.h"
+#include "kernel/console.h"
+#include "kernel/loop.h"
+#include "kernel/log.h"
+#include "kernel/mem.h"
+#include "kernel/panic.h"
+#include "kernel/time.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/irq.h"
+#include "net/netdev.h"
+#include "net/stats.h"
+#include "net/tcp.h"
+
+#define SHELL_LINE_MAX 256
+#define COM1 0x3F8
+#define COM1_ISA_IRQ 4
+
+static char line[SHELL_LINE_MAX];
+static unsigned len;
+static bool overflow;
+
+static void print_mac(const uint8_t *m)
+{
+	printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static void cmd_ip_addr(void)
+{
+	for (int i = 0; i < netdev_count(); i++) {
+		struct netdev *d = netdev_get(i);
+		printf("%d: %s: <BROADCAST%s%s> mtu %u driver %s\n", i + 1, d->name,
+		       d->flags & NETDEV_F_UP ? ",UP" : "", d->flags & NETDEV_F_LINK ? ",LOWER_UP" : "",
+		       d->mtu, d->driver ? d->driver : "?");
+		printf("    link/ether ");
+		print_mac(d->mac);
+		printf("\n");
+		if (d->ip.addr) {
+			uint32_t a = d->ip.addr;
+			printf("    inet %u.%u.%u.%u/%u scope global %s\n", a >> 24, a >> 16 & 255,
+			       a >> 8 & 255, a & 255, d->ip.prefix, d->name);
+		}
+	}
+}
+
+static void cmd_ip_s_link(void)
+{
+	static const char *const hist[NETDEV_HIST] = { "0", "1", "2-3", "4-7", "8-15", "16-31", "32-63", "64" };
+	for (int i = 0; i < netdev_count(); i++) {
+		struct netdev *d = netdev_get(i);
+		const struct netdev_stats *s = &d->stats;
+		printf("%d: %s: <BROADCAST%s%s> mtu %u driver %s\n    link/ether ", i + 1, d->name,
+		       d->flags & NETDEV_F_UP ? ",UP" : "", d->flags & NETDEV_F_LINK ? ",LOWER_UP" : "",
+		       d->mtu, d->driver ? d->driver : "?");
+		print_mac(d->mac);
+		printf("\n    RX: %12s %10s %8s %8s\n", "bytes", "packets", "errors", "dropped");
+		printf("        %12llu %10llu %8llu %8llu\n", (unsigned long long)s->rx_bytes,
+		       (unsigned long long)s->rx_packets, (unsigned long long)s->rx_errors,
+		       (unsigned long long)s->rx_dropped);
+		printf("    TX: %12s %10s %8s %8s\n", "bytes", "packets", "errors", "dropped");
+		printf("        %12llu %10llu %8llu %8llu\n", (unsigned long long)s->tx_bytes,
+		       (unsigned long long)s->tx_packets, (unsigned long long)s->tx_errors,
+		       (unsigned long long)s->tx_dropped);
+		printf("    irqs %llu polls %llu rx_nobuf %llu tx_ring_full %llu rx_bad_len %llu\n",
+		       (unsigned long long)s->irqs, (unsigned long long)s->polls,
+		       (unsigned long long)s->rx_nobuf, (unsigned long long)s->tx_ring_full,
+		       (unsigned long long)s->rx_bad_len);
+		printf("    frames/poll:");
+		for (int h = 0; h < NETDEV_HIST; h++)
+			printf(" %s:%llu", hist[h], (unsigned long long)s->poll_hist[h]);
+		printf("\n");
+	}
+}
+
+static void cmd_interrupts(void)
+{
+	printf("%5s %12s\n", "", "CPU0");
+	for (int v = 0; v < 256; v++)
+		if (irq_count(v))
+			printf("%4d: %12llu\n", v, (unsigned long long)irq_count(v));
+	for (int i = 0; i < netdev_count(); i++) {
+		struct netdev *d = netdev_get(i);
+		printf("%5s %12llu  %s (%s)\n", "", (unsigned long long)d->stats.irqs, d->name, d->driver);
+	}
+	printf("loop: %llu iterations, %llu halts, %llu polls\n", (unsigned long long)loop_stats.iterations,
+	       (unsigned long long)loop_stats.halts, (unsigned long long)loop_stats.polls);
+}
+
+static void cmd_mem(void)
+{
+	struct mem_info mi;
+	mem_get_info(&mi);
+	printf("%-10s %10s\n", "", "KiB");
+	printf("%-10s %10llu\n%-10s %10llu\n%-10s %10llu\n%-10s %10llu\n%-10s %10llu\n",
+	       "total:", (unsigned long long)(mi.total >> 10), "kernel:", (unsigned long long)(mi.kernel >> 10),
+	       "heap:", (unsigned long long)(mi.heap_used >> 10), "dma:", (unsigned long long)(mi.dma_used >> 10),
+	       "free:", (unsigned long long)(mi.free >> 10));
+	printf("netbufs: %u of %u free, %llu allocation failures\n", nb_pool_free(), nb_pool_total(),
+	       (unsigned long long)nb_stats.alloc_fail);
+}
+
+static void cmd_log(const char *arg)
+{
+	static const char *const names[] = { "debug", "info", "warn" };
+	for (int i = 0; i < 3; i++)
+		if (arg && !strcmp(arg, names[i])) {
+			log_threshold = (enum log_level)i;
+			printf("log level %s\n", names[i]);
+			return;
+		}
+	printf("usage: log level debug|info|warn\n");
+}
+
+static const char help_text[] =
+	"ip addr            interfaces and addresses\n"
+	"ip -s link         interface counters\n"
+	"netstat -s         device and protocol counters (also: stats)\n"
+	"ss -tan            TCP connections\n"
+	"interrupts         interrupt counts per vector and device\n"
+	"mem                memory and packet buffers\n"
+	"log level L        set log level: debug, info, warn\n"
+	"poweroff           print counters and power off\n"
+	"reboot             reset the machine\n";
+
+void shell_exec(const char *cmd)
+{
+	while (*cmd == ' ')
+		cmd++;
+	if (!*cmd)
+		return;
+	if (!strcmp(cmd, "help"))
+		printf("%s", help_text);
+	else if (!strcmp(cmd, "ip addr") || !strcmp(cmd, "ip a"))
+		cmd_ip_addr();
+	else if (!strcmp(cmd, "ip -s link"))
+		cmd_ip_s_link();
+	else if (!strcmp(cmd, "netstat -s") || !strcmp(cmd, "stats"))
+		net_stats_print();
+	else if (!strcmp(cmd, "ss -tan") || !strcmp(cmd, "ss"))
+		tcp_conns_print();
+	else if (!strcmp(cmd, "interrupts"))
+		cmd_interrupts();
+	else if (!strcmp(cmd, "mem"))
+		cmd_mem();
+	else if (!strncmp(cmd, "log level", 9))
+		cmd_log(cmd[9] == ' ' ? cmd + 10 : NULL);
+	else if (!strcmp(cmd, "poweroff")) {
+		cmd_ip_s_link();
+		net_stats_print();
+		printf("power off\n");
+		machine_exit(0);
+	} else if (!strcmp(cmd, "reboot")) {
+		outb(0x64, 0xFE);   /* 8042 pulse reset line */
+		machine_exit(0);
+	} else
+		printf("%s: unknown command (try help)\n", cmd);
+}
+
+static void shell_poll(void)
+{
+	int c;
+	while ((c = console_getc()) >= 0) {
+		if (c == '\r' || c == '\n') {
+			console_write("\n", 1);
+			line[len] = 0;
+			if (overflow)
+				printf("line longer than %d characters ignored\n", SHELL_LINE_MAX - 1);
+			else
+				shell_exec(line);
+			len = 0;
+			overflow = false;
+			console_write("> ", 2);
+		} else if (c == 0x7F || c == 0x08) {
+			if (len) {
+				len--;
+				console_write("\b \b", 3);
+			}
+		} else if (c >= 0x20 && c < 0x7F) {
+			if (len < SHELL_LINE_MAX - 1) {
+				line[len++] = (char)c;
+				char ch = (char)c;
+				console_write(&ch, 1);
+			} else {
+				overflow = true;
+			}
+		}
+	}
+}
+
+/* The interrupt only wakes the loop; the idle hook reads the bytes. Reading IIR acks it. */
+static void com1_irq(void *arg)
+{
+	(void)inb(COM1 + 2);
+}
+
+void shell_init(void)
+{
+	bool level, low;
+	uint32_t gsi = irq_isa_to_gsi(COM1_ISA_IRQ, &level, &low);
+	int vec = irq_alloc_vector(com1_irq, NULL);
+	if (vec < 0) {
+		log_warn("shell: no interrupt vector; console input is read when the loop wakes");
+	} else {
+		ioapic_route(gsi, vec, level, low);
+		outb(COM1 + 1, 0x01);   /* IER: received data available */
+	}
+	loop_set_idle_hook(shell_poll);
+}
