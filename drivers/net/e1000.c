@@ -12,19 +12,19 @@
 #include "net/netbuf.h"
 #include "net/netdev.h"
 
-#define RX_RING_SIZE  256        /* most descriptors; x16 bytes = 4 KiB, a multiple of 128 (3.2.6) */
+#define RX_RING_SIZE  256        /* most descriptors; x16 bytes = 4 KiB, a multiple of 128 (RDLEN) */
 #define RX_RING_MIN   32         /* a smaller pool than 4x this refuses to open the device */
 #define TX_RING_SIZE  256
-#define RING_ALIGN    128        /* 8254x SDM 13.4.26: RDLEN/TDLEN 128-byte multiples, 16-byte base */
-#define MAX_FRAME     1522       /* RCTL.LPE off: longer frames are dropped by the MAC (3.2.2) */
+#define RING_ALIGN    128        /* RDLEN/TDLEN: 128-byte multiples, 16-byte base */
+#define MAX_FRAME     1522       /* RCTL.LPE off: longer frames are dropped by the MAC */
 #define RESET_SETTLE_NS  (1 * NS_PER_MS)
 #define RESET_TIMEOUT_NS (50 * NS_PER_MS)
 #define EERD_TIMEOUT_NS  (10 * NS_PER_MS)
 
 /* Interrupt moderation. 8254x SDM 13.4.18 ITR counts 256 ns units: 196 -> at most ~20,000
- * interrupts/s; under load NAPI keeps the interrupt masked anyway. RDTR/RADV (13.4.30/32)
+ * interrupts/s; under load NAPI keeps the interrupt masked anyway. the RDTR/RADV registers
  * stay 0 so the first frame after idle interrupts at once (echo latency); ITR alone bounds
- * the rate. TIDV/TADV (13.4.44/45) delay TX write-back interrupts, which we leave masked:
+ * the rate. TIDV/TADV delay TX write-back interrupts, which we leave masked:
  * finished transmit buffers are reclaimed by xmit() and poll(). */
 #define E1000_ITR_INTERVAL  196
 #define E1000_RDTR_DELAY    0
@@ -34,7 +34,7 @@
 
 /* Causes we unmask: receive timer, ring below threshold, overrun, link change (13.4.20). */
 #define E1000_IMS_LEGACY  (E1000_ICR_RXT0 | E1000_ICR_RXDMT0 | E1000_ICR_RXO | E1000_ICR_LSC)
-/* 82574 MSI-X: the queue causes are what raise a vector (82574 DS §7.4.3). */
+/* 82574 MSI-X: the queue causes are what raise a vector (82574 DS, MSI-X and IVAR). */
 #define E1000_IMS_MSIX    (E1000_ICR_RXQ0 | E1000_ICR_OTHER | E1000_ICR_LSC)
 #define E1000_MSIX_RX     0          /* MSI-X table entries: see setup_msix() */
 #define E1000_MSIX_OTHER  1
@@ -105,13 +105,13 @@ static void update_link(struct e1000 *e)
 
 /* ---- bring-up --------------------------------------------------------------------------- */
 
-/* 8254x SDM 14.5 / 82574 DS §4.6.1: global reset, bounded wait for RST to self-clear, then
- * mask every interrupt and clear pending causes (14.4). */
+/* Global reset (CTRL.RST, 8254x SDM 13.4.1): bounded wait for RST to self-clear, then mask
+ * every interrupt and clear pending causes. */
 static int e1000_reset(struct e1000 *e)
 {
 	wr32(e, E1000_IMC, 0xFFFFFFFFu);
 	wr32(e, E1000_CTRL, rd32(e, E1000_CTRL) | E1000_CTRL_RST);
-	/* Leave the MAC alone while it resets (14.5 asks for 1 us; 1 ms covers the 82574's
+	/* Leave the MAC alone while it resets (the SDM asks for 1 us; 1 ms covers the 82574's
 	 * PHY and EEPROM reload) before polling for RST to self-clear. */
 	uint64_t t0 = time_now_ns();
 	while (time_now_ns() - t0 < RESET_SETTLE_NS)
@@ -145,7 +145,7 @@ static int eeprom_read(struct e1000 *e, uint8_t word, uint16_t *out)
 }
 
 /* The MAC: RAL0/RAH0 when valid (QEMU and most firmware load them from the EEPROM at reset),
- * else EEPROM words 0-2 (8254x SDM 5.6.1), written back to RAL0/RAH0 for the filter. */
+ * else EEPROM words 0-2 (the Ethernet address words of the 8254x SDM EEPROM map), written back to RAL0/RAH0 for the filter. */
 static int read_mac(struct e1000 *e)
 {
 	uint8_t *mac = e->dev.mac;
@@ -256,7 +256,7 @@ static void e1000_irq(void *arg)
 }
 
 /* MSI-X entry 0, receive: EIAME/IAM already masked RXQ0 and EIAC cleared it when the
- * message was sent (82574 DS §7.4.3), so there is no register to touch here at all. */
+ * message was sent (82574 DS: EIAC, IAM, CTRL_EXT.EIAME), so there is no register to touch here at all. */
 static void e1000_irq_msix_rx(void *arg)
 {
 	struct e1000 *e = arg;
@@ -269,11 +269,11 @@ static void e1000_irq_msix_other(void *arg)
 	update_link(arg);
 }
 
-/* 82574 with MSI-X (82574 DS §7.4.3, §10.2.4.9): two vectors. Entry 0 takes the receive
+/* 82574 with MSI-X (82574 DS: MSI-X, IVAR, EIAC, IAM): two vectors. Entry 0 takes the receive
  * (and transmit) queue causes and costs no register access per interrupt; entry 1 takes
  * "other" (link) so the receive path never reads ICR. EIAC auto-clears the causes when their
  * message is sent, CTRL_EXT.EIAME with IAM auto-masks the queue causes (the NAPI mask),
- * PBA_CLR as §10.2.2.3 requires in MSI-X mode. */
+ * PBA_CLR as the CTRL_EXT description requires in MSI-X mode. */
 static int setup_msix(struct e1000 *e)
 {
 	int v = pci_enable_msix(e->pd, E1000_MSIX_RX, e1000_irq_msix_rx, e);
@@ -347,7 +347,7 @@ static int e1000_xmit(struct netdev *dev, struct netbuf *nb)
 	d->css = 0;
 	d->special = 0;
 	d->status = 0;
-	/* 3.3.3.1: EOP one descriptor per frame, IFCS append the CRC, RS report status (DD). */
+	/* 8254x SDM 3.3.3: EOP one descriptor per frame, IFCS append the CRC, RS report status (DD). */
 	d->cmd = E1000_TXD_CMD_EOP | E1000_TXD_CMD_IFCS | E1000_TXD_CMD_RS;
 	e->tx_nb[t] = nb;
 	e->tx_tail = next;
@@ -370,7 +370,7 @@ static int rx_one(struct e1000 *e, uint16_t i)
 	struct netbuf *nb = e->rx_nb[i], *fresh;
 
 	if (unlikely(e->rx_discard || !(status & E1000_RXD_STAT_EOP))) {
-		/* 3.2.3: a frame continued over several buffers; ours are large enough for
+		/* 8254x SDM 3.2.3: a frame continued over several buffers; ours are large enough for
 		 * any frame RCTL admits, so this is malformed: drop through its EOP. */
 		if (!e->rx_discard)
 			e1000_drops.rx_span++;
@@ -407,7 +407,7 @@ drop:
 
 /* Reclaim finished transmits, receive up to budget frames, and give the refilled
  * descriptors back with one RDT write: RDT trails our read index by one, the one-slot gap
- * that keeps RDH == RDT meaning "empty" (8254x SDM 3.2.6). */
+ * that keeps RDH == RDT meaning "empty" (8254x SDM, RDH/RDT). */
 static int e1000_poll(struct netdev *dev, int budget)
 {
 	struct e1000 *e = dev->priv;
@@ -433,7 +433,7 @@ static int e1000_poll(struct netdev *dev, int budget)
  * we will see, so report it and stay masked. First clear the causes latched while we polled
  * (frames already taken), or the unmask fires a useless interrupt at once: INTx/MSI read ICR
  * (IMS is 0, the read clears it, 13.4.17); MSI-X writes 1 to clear the queue cause, since
- * with "other" still unmasked an ICR read would not clear it (82574 DS §10.2.4.1). */
+ * with "other" still unmasked an ICR read would not clear it (82574 DS, ICR in MSI-X mode). */
 static bool e1000_irq_enable(struct netdev *dev)
 {
 	struct e1000 *e = dev->priv;
@@ -505,7 +505,7 @@ static int e1000_probe(struct pci_dev *pd)
 		log_err("%s: reset did not complete", e->model->driver);
 		return -1;
 	}
-	/* 14.3: set link up; the PHY auto-negotiates, ASDE picks the speed (8254x only). */
+	/* 8254x SDM 14.3: set link up; the PHY auto-negotiates, ASDE picks the speed (8254x only). */
 	uint32_t ctrl = rd32(e, E1000_CTRL) | E1000_CTRL_SLU | E1000_CTRL_ASDE;
 	ctrl &= ~(E1000_CTRL_LRST | E1000_CTRL_PHY_RST | E1000_CTRL_ILOS | E1000_CTRL_VME);
 	wr32(e, E1000_CTRL, ctrl);

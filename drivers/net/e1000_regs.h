@@ -12,7 +12,7 @@
 #define E1000_DEV_82545EM     0x100F   /* QEMU -device e1000-82545em */
 #define E1000_DEV_82574L      0x10D3   /* QEMU -device e1000e */
 
-/* ---- register offsets (8254x SDM table 13-2; 82574 DS §10.2) ---- */
+/* ---- register offsets (8254x SDM ch. 13; 82574 DS register chapter) ---- */
 #define E1000_CTRL      0x00000
 #define E1000_STATUS    0x00008
 #define E1000_EERD      0x00014
@@ -62,7 +62,7 @@
 #define E1000_STATUS_FD     (1u << 0)
 #define E1000_STATUS_LU     (1u << 1)
 
-/* EERD (8254x SDM 13.4.4; 82574 DS §10.2.2.5 moves DONE and ADDR) */
+/* EERD (8254x SDM 13.4.4; the 82574 moves DONE and ADDR) */
 #define E1000_EERD_START        (1u << 0)
 #define E1000_EERD_DONE_8254X   (1u << 4)
 #define E1000_EERD_ADDR_8254X   8
@@ -70,13 +70,13 @@
 #define E1000_EERD_ADDR_82574   2
 #define E1000_EERD_DATA_SHIFT   16
 
-/* CTRL_EXT (82574 DS §10.2.2.3) */
+/* CTRL_EXT (82574 DS) */
 #define E1000_CTRL_EXT_EIAME    (1u << 24)
 #define E1000_CTRL_EXT_IAME     (1u << 27)
 #define E1000_CTRL_EXT_DRV_LOAD (1u << 28)
 #define E1000_CTRL_EXT_PBA_CLR  (1u << 31)   /* required in MSI-X mode */
 
-/* Interrupt causes: ICR/ICS/IMS/IMC (8254x SDM 13.4.17; 82574 DS §10.2.4.1) */
+/* Interrupt causes: ICR/ICS/IMS/IMC (8254x SDM 13.4.17; 82574 DS adds the MSI-X queue causes) */
 #define E1000_ICR_TXDW      (1u << 0)
 #define E1000_ICR_TXQE      (1u << 1)
 #define E1000_ICR_LSC       (1u << 2)
@@ -91,7 +91,7 @@
 #define E1000_ICR_OTHER     (1u << 24)
 #define E1000_ICR_ASSERTED  (1u << 31)   /* 82574: INT_ASSERTED */
 
-/* IVAR (82574 DS §10.2.4.9): 3-bit vector + valid bit per cause */
+/* IVAR (82574 DS): 3-bit vector + valid bit per cause */
 #define E1000_IVAR_VALID        0x8u
 #define E1000_IVAR_RXQ0(v)      (((v) | E1000_IVAR_VALID) << 0)
 #define E1000_IVAR_TXQ0(v)      (((v) | E1000_IVAR_VALID) << 8)
@@ -109,15 +109,15 @@
 #define E1000_RCTL_BSIZE_2048 (0u << 16)
 #define E1000_RCTL_SECRC    (1u << 26)
 
-/* TCTL (8254x SDM 13.4.33) */
+/* TCTL (8254x SDM) */
 #define E1000_TCTL_EN       (1u << 1)
 #define E1000_TCTL_PSP      (1u << 3)
 #define E1000_TCTL_CT_SHIFT   4
 #define E1000_TCTL_COLD_SHIFT 12
-#define E1000_TCTL_CT_DEFAULT   0x0F    /* §13.4.33: recommended 0Fh */
+#define E1000_TCTL_CT_DEFAULT   0x0F    /* recommended 0Fh */
 #define E1000_TCTL_COLD_FD      0x40    /* 512 byte times, full duplex */
 
-/* TIPG (8254x SDM 13.4.34; 82574 DS §10.2.6.3): IPGT, IPGR1, IPGR2 */
+/* TIPG (8254x SDM; 82574 DS): IPGT, IPGR1, IPGR2 */
 #define E1000_TIPG_IPGR1_SHIFT 10
 #define E1000_TIPG_IPGR2_SHIFT 20
 #define E1000_TIPG_8254X   (10u | 8u << E1000_TIPG_IPGR1_SHIFT | 6u << E1000_TIPG_IPGR2_SHIFT)
@@ -137,7 +137,7 @@ struct e1000_rx_desc {
 
 #define E1000_RXD_STAT_DD   (1u << 0)
 #define E1000_RXD_STAT_EOP  (1u << 1)
-/* RXD errors (3.2.3.2): CE, SE, SEQ, CXE, RXE. TCPE/IPE only report checksum results. */
+/* RXD errors (3.2.3): CE, SE, SEQ, CXE, RXE. TCPE/IPE only report checksum results. */
 #define E1000_RXD_ERR_FRAME 0x97u
 
 /* Legacy transmit descriptor (8254x SDM 3.3.3) */
