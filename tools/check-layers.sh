@@ -16,7 +16,7 @@ check() { # folder allowed-regex
 out=$(
 	check boot 'boot/'
 	check arch 'arch/|kernel/(console|panic|log|mem|time|timer|ksyms|arch|bootinfo)\.h'
-	check kernel 'kernel/|arch/|net/|drivers/pci/pci\.h|apps/app\.h'
+	check kernel 'kernel/|arch/|net/|drivers/pci/pci\.h|drivers/net/drivers\.h|apps/app\.h'
 	check drivers 'drivers/|arch/|kernel/|net/netdev\.h|net/netbuf\.h|net/compiler\.h|net/byteorder\.h'
 	check net 'net/|kernel/time\.h|kernel/timer\.h'
 	check apps 'apps/|net/|kernel/config\.h|kernel/time\.h|kernel/timer\.h|kernel/log\.h'
