@@ -287,7 +287,7 @@ static void add_function(uint8_t bus, uint8_t slot, uint8_t func)
 			 bus, slot, func);
 	else
 		ndevices++;
-	/* PCI-PCI Bridge 1.2 §3.2.5.3: the secondary bus number firmware assigned. */
+	/* PCI-PCI Bridge 1.2, Secondary Bus Number register: the number firmware assigned. */
 	if (hdr == PCI_HDR_BRIDGE) {
 		uint8_t sec = pci_read8(pd, PCI_SECONDARY_BUS);
 		if (sec)
