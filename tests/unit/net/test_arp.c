@@ -13,7 +13,9 @@
 
 void unit_expect_tx(const void *want, size_t len, const char *what);   /* fakes/netdev.c */
 
-/* ARP request from 10.0.0.1 (02:00:00:00:00:01) for 10.0.0.2, padded to 60 bytes. */
+/* Golden frames (computed independently in Python): req_for_us is an ARP request from
+ * 10.0.0.1 (02:00:00:00:00:01) for 10.0.0.2, padded to 60 bytes; reply_golden our answer;
+ * our_request_golden our request for 10.0.0.5; gratuitous_golden our announcement. */
 static const uint8_t req_for_us[60] = {
 	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
 	0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x02, 0x00,
@@ -56,6 +58,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	net_if_set_addr(dev, IPV4_ADDR(10, 0, 0, 2), 24);
 	net_reset();
 	fake_netdev_reset();
 }
@@ -269,6 +272,46 @@ static void test_sender_claims_our_address(void)
 	CU_ASSERT_EQUAL(fake_tx.count, 0);
 }
 
+static void test_table_full_evicts_oldest_resolved(void)
+{
+	uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0 };
+	for (unsigned i = 0; i < ARP_TABLE_SIZE; i++) {
+		mac[5] = (uint8_t)i;
+		arp_learn(dev, IPV4_ADDR(10, 0, 1, 0) + i, mac);   /* 10.0.1.0 .. 10.0.1.255 */
+		fake_advance(1000);                                /* distinct ages */
+	}
+	CU_ASSERT_TRUE(arp_lookup(IPV4_ADDR(10, 0, 1, 0), mac));
+	arp_learn(dev, IPV4_ADDR(10, 0, 2, 1), peer_mac);
+	CU_ASSERT_FALSE(arp_lookup(IPV4_ADDR(10, 0, 1, 0), mac));   /* the oldest went */
+	CU_ASSERT_TRUE(arp_lookup(IPV4_ADDR(10, 0, 1, 1), mac));
+	CU_ASSERT_EQUAL(mac[5], 1);
+	CU_ASSERT_TRUE(arp_lookup(IPV4_ADDR(10, 0, 2, 1), mac));
+	CU_ASSERT_EQUAL(net_stats.arp.table_full, 0);
+}
+
+static void test_table_full_of_unresolved(void)
+{
+	/* Entries still resolving are never evicted: with all of them pending, a new address
+	 * cannot get one, and its frame is dropped and counted. A /16 gives enough neighbours. */
+	net_if_set_addr(dev, IPV4_ADDR(10, 0, 0, 2), 16);
+	for (unsigned i = 0; i < ARP_TABLE_SIZE; i++) {
+		send_ip(IPV4_ADDR(10, 0, 3, 0) + i);
+		fake_netdev_reset();
+	}
+	CU_ASSERT_EQUAL(net_stats.arp.queued, ARP_QUEUE_TOTAL);
+	CU_ASSERT_EQUAL(net_stats.arp.queue_full, ARP_TABLE_SIZE - ARP_QUEUE_TOTAL);
+	CU_ASSERT_EQUAL(send_ip(IPV4_ADDR(10, 0, 4, 1)), -1);
+	CU_ASSERT_EQUAL(net_stats.arp.table_full, 1);
+	/* Once they fail (3 s), the table is usable again. */
+	for (int i = 0; i < ARP_MAX_TRIES; i++) {
+		fake_advance(ARP_RETRY_NS);
+		fake_netdev_reset();
+	}
+	CU_ASSERT_EQUAL(net_stats.arp.resolve_failed, ARP_TABLE_SIZE);
+	CU_ASSERT_EQUAL(net_stats.arp.dropped_unresolved, ARP_QUEUE_TOTAL);
+	CU_ASSERT_EQUAL(send_ip(IPV4_ADDR(10, 0, 4, 1)), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "request for us -> exact reply, sender learned", test_request_for_us_exact_reply },
 	{ "request for another address ignored", test_request_not_for_us_ignored },
@@ -281,6 +324,8 @@ static CU_TestInfo tests[] = {
 	{ "stale entry used while re-asking", test_learned_entry_goes_stale_and_is_refreshed },
 	{ "gratuitous ARP at link up", test_gratuitous_at_link_up },
 	{ "sender with our address is a conflict", test_sender_claims_our_address },
+	{ "full table evicts the oldest resolved entry", test_table_full_evicts_oldest_resolved },
+	{ "full table of unresolved entries", test_table_full_of_unresolved },
 	CU_TEST_INFO_NULL,
 };
 
