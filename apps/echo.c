@@ -38,11 +38,9 @@ static void echo_flush(struct echo_conn *e)
 			e->pend_head = nb->next;
 			if (!e->pend_head)
 				e->pend_tail = NULL;
-			if (tcp_send_nb(e->c, nb) == 0) {
-				tcp_recved(e->c, n);
-				continue;
-			}
-			nb_free(nb);                    /* not connected any more */
+			tcp_recved(e->c, n);            /* first, so the echo carries the window */
+			if (tcp_send_nb(e->c, nb) < 0)
+				nb_free(nb);            /* not connected any more */
 			continue;
 		}
 		ssize_t k = tcp_send(e->c, nb->data, nb->len);

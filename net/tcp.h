@@ -11,7 +11,8 @@
 
 /* After net_init(). Also resets all TCP state (tests call it in setup). */
 void tcp_init(void);
-/* Free every connection and listener without sending anything (tests, net_reset). */
+/* Free every connection and listener without sending anything (tests, net_reset); apps get
+ * closed(TCP_CLOSE_ABORTED) for connections they still own. */
 void tcp_reset(void);
 /* A received segment: nb->data at the TCP header, nb->len = TCP segment length (header +
  * payload), l3_off/l4_off set. Takes ownership (delivers the payload or frees nb). */

@@ -226,11 +226,8 @@ void tcp_unlisten(struct tcp_listener *l)
 
 void tcp_reset(void)
 {
-	while (all_conns) {
-		struct tcp_conn *c = all_conns;
-		c->app_closed = true;
-		tcp_conn_drop(c, -1);
-	}
+	while (all_conns)                     /* apps hear closed(ABORTED) and free their state */
+		tcp_conn_drop(all_conns, TCP_CLOSE_ABORTED);
 	memset(hash, 0, sizeof(hash));
 	memset(listeners, 0, sizeof(listeners));
 	memset(&tcp_stats, 0, sizeof(tcp_stats));

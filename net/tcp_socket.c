@@ -48,7 +48,7 @@ ssize_t tcp_send(struct tcp_conn *c, const void *data, size_t len)
 {
 	if (!can_send(c))
 		return -1;
-	size_t room = tcp_send_room(c), done = 0;
+	size_t room = tcp_send_room(c), done = 0, want = len;
 	const uint8_t *p = data;
 	len = MIN(len, room);
 	while (done < len) {
@@ -65,8 +65,8 @@ ssize_t tcp_send(struct tcp_conn *c, const void *data, size_t len)
 			break;                             /* pool empty: report what fitted */
 		sndq_append_nb(c, nb);
 	}
-	if (done < len || len == 0)
-		c->sndbuf_was_full = true;
+	if (done < want)
+		c->sndbuf_was_full = true;               /* sent() when room comes back */
 	if (done)
 		tcp_output(c);
 	return (ssize_t)done;
