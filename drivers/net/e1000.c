@@ -64,6 +64,7 @@ struct e1000 {
 	uint32_t napi_bits;              /* the subset irq_disable/irq_enable toggle */
 	const char *irq_kind;
 	int vector;
+	uint32_t link_seen;              /* NETDEV_F_LINK as last logged */
 
 	volatile struct e1000_rx_desc *rx;
 	struct netbuf *rx_nb[RX_RING_SIZE];
@@ -263,10 +264,18 @@ static void e1000_irq_msix_rx(void *arg)
 	netdev_schedule(&e->dev);
 }
 
-/* MSI-X entry 1, "other" causes: link status change is the one we enable. */
+/* MSI-X entry 1, "other" causes: link status change is the one we enable. In MSI-X mode an
+ * ICR read does not clear LSC, and a latched LSC keeps re-raising "other": write 1 to clear
+ * it before sampling STATUS, so a change after the sample interrupts again. EIAC auto-masks
+ * "other" along with clearing it (unless CTRL_EXT.IAME), so unmask it again. The poll that
+ * follows logs the change. */
 static void e1000_irq_msix_other(void *arg)
 {
-	update_link(arg);
+	struct e1000 *e = arg;
+	wr32(e, E1000_ICR, E1000_ICR_LSC | E1000_ICR_OTHER);
+	update_link(e);
+	wr32(e, E1000_IMS, E1000_ICR_OTHER | E1000_ICR_LSC);
+	netdev_schedule(&e->dev);
 }
 
 /* 82574 with MSI-X (82574 DS: MSI-X, IVAR, EIAC, IAM): two vectors. Entry 0 takes the receive
@@ -414,6 +423,10 @@ static int e1000_poll(struct netdev *dev, int budget)
 	uint16_t i = e->rx_next;
 	int seen = 0, got = 0;
 
+	if (unlikely((dev->flags ^ e->link_seen) & NETDEV_F_LINK)) {
+		e->link_seen = dev->flags & NETDEV_F_LINK;   /* interrupt handlers never log */
+		log_info("%s: link %s", dev->name, e->link_seen ? "up" : "down");
+	}
 	tx_reclaim(e);
 	while (seen < budget && (e->rx[i].status & E1000_RXD_STAT_DD)) {
 		rmb();                     /* read the descriptor only after seeing DD */
@@ -471,6 +484,7 @@ static int e1000_open(struct netdev *dev)
 		wr32(e, E1000_CTRL_EXT, rd32(e, E1000_CTRL_EXT) | E1000_CTRL_EXT_DRV_LOAD);
 	wr32(e, E1000_ITR, E1000_ITR_INTERVAL);
 	update_link(e);
+	e->link_seen = dev->flags & NETDEV_F_LINK;
 	dev->flags |= NETDEV_F_UP;
 	wr32(e, E1000_IMS, e->ims);
 	log_info("%s: %s up, rx ring %u, tx ring %u, irq %s vector %d, link %s", dev->name,

@@ -15,7 +15,7 @@ TAP=pgtap$$
 cleanup() {
 	qemu_stop
 	netns_down "$NS"
-	rm -f "${CONSOLE_SOCK:-}"
+	rm -f "${CONSOLE_SOCK:-}" "${MON:-}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -34,6 +34,22 @@ last_stat() {
 		/^[^ ]/ { on = 0 }
 		on && $1 == tag { for (i = 1; i < NF; i++) if ($i == key) v = $(i + 1) }
 		END { print v }'
+}
+
+# monitor_send CMD: a command to the QEMU monitor socket $MON.
+monitor_send() { printf '%s\n' "$1" | socat -t 0.5 - "UNIX-CONNECT:$MON" >/dev/null 2>&1; }
+
+# wait_more PATTERN SECONDS: wait until $LOG has more lines matching PATTERN than it had when
+# mark_log PATTERN ran.
+mark_log() { MARK=$(tr -d '\r' < "$LOG" | grep -acE -- "$1"); }
+wait_more() {
+	i=0
+	while [ "$i" -lt $(($2 * 10)) ]; do
+		[ "$(tr -d '\r' < "$LOG" | grep -acE -- "$1")" -gt "$MARK" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
 }
 
 fewer_irqs() { [ -n "$1" ] && [ -n "$2" ] && [ "$1" -lt "$2" ]; }
@@ -63,8 +79,10 @@ run_model() {
 	fi
 	cons=$(console_args "$name")
 	CONSOLE_SOCK=$ITEST_DIR/$name.sock
+	MON=$ITEST_DIR/$name.mon
+	rm -f "$MON"
 	QEMU_NS=$NS qemu_start_bg "$name" 120 -M "$machine" -kernel "$KERNEL" \
-		-append "ip=$GUEST/24" $cons \
+		-append "ip=$GUEST/24" $cons -monitor "unix:$MON,server=on,wait=off" \
 		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no $nicargs
 
 	# Up when the first echo comes back (the guest answers ARP first).
@@ -104,6 +122,17 @@ run_model() {
 	check "ping $spec: fewer interrupts than received frames" fewer_irqs "$irqs" "$rx"
 	check "ping $spec: under 1 interrupt per 4 frames (NAPI batching)" \
 		fewer_irqs "$((${irqs:-0} * 4))" "${rx:-0}"
+
+	# Link flap from the host side: the driver sees the link-change interrupt and logs it,
+	# and traffic flows again once the link is back.
+	mark_log "eth0: link down"
+	monitor_send "set_link n0 off"
+	check "ping $spec: link down reported" wait_more "eth0: link down" 10
+	mark_log "eth0: link up"
+	monitor_send "set_link n0 on"
+	check "ping $spec: link up reported" wait_more "eth0: link up" 10
+	in_ns "$NS" ping -q -c 5 -i 0.2 -W 2 "$GUEST" > "$out.link" 2>&1
+	check "ping $spec: answering after the link came back" [ "$(loss_of "$out.link")" = 0 ]
 	qemu_stop
 	netns_down "$NS"
 }
