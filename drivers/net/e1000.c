@@ -12,7 +12,7 @@
 #include "net/netbuf.h"
 #include "net/netdev.h"
 
-#define RX_RING_SIZE  256        /* most descriptors; x16 bytes = 4 KiB, a multiple of 128 (RDLEN) */
+#define RX_RING_SIZE  256        /* at most; x16 bytes = 4 KiB, a multiple of 128 (RDLEN) */
 #define RX_RING_MIN   32         /* a smaller pool than 4x this refuses to open the device */
 #define TX_RING_SIZE  256
 #define RING_ALIGN    128        /* RDLEN/TDLEN: 128-byte multiples, 16-byte base */
@@ -146,7 +146,8 @@ static int eeprom_read(struct e1000 *e, uint8_t word, uint16_t *out)
 }
 
 /* The MAC: RAL0/RAH0 when valid (QEMU and most firmware load them from the EEPROM at reset),
- * else EEPROM words 0-2 (the Ethernet address words of the 8254x SDM EEPROM map), written back to RAL0/RAH0 for the filter. */
+ * else EEPROM words 0-2 (the Ethernet address in the 8254x SDM EEPROM map), written back
+ * to RAL0/RAH0 for the receive filter. */
 static int read_mac(struct e1000 *e)
 {
 	uint8_t *mac = e->dev.mac;
@@ -257,7 +258,7 @@ static void e1000_irq(void *arg)
 }
 
 /* MSI-X entry 0, receive: EIAME/IAM already masked RXQ0 and EIAC cleared it when the
- * message was sent (82574 DS: EIAC, IAM, CTRL_EXT.EIAME), so there is no register to touch here at all. */
+ * message was sent (82574 DS: EIAC, IAM, CTRL_EXT.EIAME): no register to touch here. */
 static void e1000_irq_msix_rx(void *arg)
 {
 	struct e1000 *e = arg;

@@ -2,8 +2,9 @@
 # ICMP echo through each NIC driver over a tap device in a private network namespace:
 # 200 pings at 10 ms with 0% loss, a 10 s flood ping (16 in flight) with the guest still
 # answering after, then the guest's per-device counters (console line "stats") must show far
-# fewer interrupts than received frames under the flood (NAPI polling holds). NICS lists the
-# models to run; MODEL@q35 boots QEMU's q35 machine with the NIC behind a PCIe root port (bridge scan).
+# fewer interrupts than received frames under the flood (NAPI polling holds); last, a link
+# flap through the QEMU monitor. NICS lists the models to run; MODEL@q35 boots QEMU's q35
+# machine with the NIC behind a PCIe root port (bridge scan, MSI-X).
 . "$(dirname "$0")/lib.sh"
 
 NICS=${NICS:-"e1000 e1000e e1000e@q35 virtio virtio-modern"}
