@@ -339,7 +339,7 @@ static int setup_queue(struct vnet *vn, struct virtq *vq, uint16_t idx, uint16_t
 
 	if (max == 0)
 		return -1;
-	if (vn->vp.modern) {                  /* §4.1.4.3.2: may write a smaller power of 2 */
+	if (vn->vp.modern) {                  /* §4.1.4.3 queue_size: may be reduced */
 		size = 1;
 		while (size * 2u <= MIN(max, VNET_RING_MAX))
 			size *= 2;

@@ -112,7 +112,7 @@ void *virtq_get(struct virtq *vq, uint32_t *len)
 void virtq_disable_cb(struct virtq *vq)
 {
 	if (vq->event_idx) {
-		/* §2.7.10: the device interrupts when used idx crosses used_event; an event
+		/* §2.7.7: the device interrupts when used idx crosses used_event; an event
 		 * behind everything consumed is not crossed again for 65535 entries. With
 		 * EVENT_IDX avail->flags must stay 0 (§2.7.7.1). */
 		WR16(USED_EVENT(vq), (uint16_t)(vq->last_used - 1));

@@ -70,19 +70,21 @@ void virtq_init(struct virtq *vq, uint16_t index, uint16_t size, void *mem, uint
  * visible to the device until virtq_publish(). Returns false when no descriptor is free. */
 bool virtq_add(struct virtq *vq, uint64_t addr, uint32_t len, bool write, void *cookie);
 /* Make the added buffers visible (§2.7.13.3: ring entries before idx). Returns true when the
- * device wants a notification (§2.7.10 avail_event, or §2.7.7 VIRTQ_USED_F_NO_NOTIFY clear). */
+ * device wants a notification (§2.7.10: avail_event crossed, or without EVENT_IDX
+ * VIRTQ_USED_F_NO_NOTIFY clear). */
 bool virtq_publish(struct virtq *vq);
 /* Take one finished buffer: its cookie and the bytes the device wrote in *len; NULL if none.
  * Entries with bad ids are skipped and counted in bad_used. */
 void *virtq_get(struct virtq *vq, uint32_t *len);
 bool virtq_has_used(const struct virtq *vq);
-/* §2.7.7 / §2.7.10: ask the device not to interrupt for this queue. */
+/* §2.7.7 used buffer notification suppression: ask the device not to interrupt. */
 void virtq_disable_cb(struct virtq *vq);
 /* Ask for an interrupt at the next used buffer. Returns true if one is already there (the
- * §2.7.10 race: it may have arrived before the device saw the request); interrupts then stay
+ * §2.7.7 race: it may have arrived before the device saw the request); interrupts then stay
  * suppressed and the caller polls again. */
 bool virtq_enable_cb(struct virtq *vq);
-/* §2.7.10 vring_need_event: did moving idx from old to new_idx cross event? */
+/* vring_need_event (§2.7.7 used_event, §2.7.10 avail_event): did moving the index from old
+ * to new_idx pass event? */
 static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
 {
 	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old);
