@@ -141,12 +141,31 @@ static bool pre_ack_checks(struct tcp_conn *c, struct tcp_seg *s)
 	return true;
 }
 
+/* RFC 6191 (and RFC 1122 §4.2.2.13): a new SYN may reuse a TIME-WAIT 4-tuple when its
+ * sequence number (or timestamp) is above what the old incarnation used. */
+static bool timewait_reuse(struct tcp_conn *c, struct tcp_seg *s, struct netbuf *nb)
+{
+	if (c->state != TCP_TIME_WAIT || (s->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return false;
+	bool newer = c->ts_on && s->opt.ts_ok ? SEQ_GT(s->opt.tsval, c->ts_recent)
+					      : SEQ_GT(s->seq, c->rcv_nxt);
+	struct tcp_listener *l = tcp_listener_lookup(c->laddr, c->lport);
+	if (!newer || !l)
+		return false;
+	tcp_stats.timewait_reused++;
+	tcp_conn_drop(c, -1);
+	tcp_listen_input(l, s, nb);
+	return true;
+}
+
 void tcp_fsm_input(struct tcp_conn *c, struct tcp_seg *s, struct netbuf *nb)
 {
 	if (c->state == TCP_SYN_SENT) {
 		tcp_syn_sent_input(c, s, nb);
 		return;
 	}
+	if (timewait_reuse(c, s, nb))
+		return;
 	if (!pre_ack_checks(c, s))
 		goto drop;
 	tcp_keepalive_reset(c);
