@@ -168,6 +168,7 @@ static void ooo_insert(struct tcp_conn *c, struct netbuf *nb)
 		return;
 	}
 	tcp_stats.ooo_queued++;
+	c->sack_last = nb->seq;
 	nb->next = *pp;
 	*pp = nb;
 	c->ooo_count++;

@@ -77,6 +77,7 @@ void tcp_negotiate(struct tcp_conn *c, const struct tcp_seg *s)
 	c->ws_on = s->opt.ws_ok && (c->state == TCP_LISTEN || c->state == TCP_CLOSED || c->ws_on);
 	c->snd_wscale = c->ws_on ? s->opt.ws : 0;
 	c->rcv_wscale = c->ws_on ? TCP_RCV_WSCALE : 0;
+	c->sack_on = s->opt.sack_ok && (c->state == TCP_LISTEN || c->state == TCP_CLOSED || c->sack_on);
 	c->ts_on = s->opt.ts_ok && (c->state == TCP_LISTEN || c->state == TCP_CLOSED || c->ts_on);
 	if (c->ts_on) {
 		c->ts_recent = s->opt.tsval;

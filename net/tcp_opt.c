@@ -1,5 +1,6 @@
 /* TCP options (RFC 9293 §3.2): decode a received option list into struct tcp_opts, and
- * build ours: MSS (RFC 9293 §3.7.1), window scale (RFC 7323 §2), timestamps (RFC 7323 §3). */
+ * build ours: MSS (RFC 9293 §3.7.1), window scale (RFC 7323 §2), timestamps (RFC 7323 §3),
+ * SACK-permitted and SACK blocks from the out-of-order queue (RFC 2018). */
 #include <string.h>
 #include "net/tcp_priv.h"
 
@@ -58,29 +59,85 @@ static uint32_t ts_now(void)
 	return (uint32_t)(time_now_ns() / NS_PER_MS);
 }
 
+struct sack_range { uint32_t left, right; };
+
+/* Merge the out-of-order queue into ranges; RFC 2018 §4: the block holding the most recent
+ * segment goes first. Returns the number of blocks written (at most max). */
+static unsigned sack_blocks(const struct tcp_conn *c, struct sack_range *out, unsigned max)
+{
+	struct sack_range r[TCP_OOO_MAX];
+	unsigned n = 0;
+	for (const struct netbuf *q = c->ooo_head; q; q = q->next) {
+		if (n && SEQ_LEQ(q->seq, r[n - 1].right)) {
+			if (SEQ_GT(q->seq + q->len, r[n - 1].right))
+				r[n - 1].right = q->seq + q->len;
+		} else if (n < TCP_OOO_MAX) {
+			r[n++] = (struct sack_range){ q->seq, q->seq + q->len };
+		}
+	}
+	unsigned first = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (SEQ_GEQ(c->sack_last, r[i].left) && SEQ_LT(c->sack_last, r[i].right))
+			first = i;
+	unsigned k = 0;
+	if (n)
+		out[k++] = r[first];
+	for (unsigned i = 0; i < n && k < max; i++)
+		if (i != first)
+			out[k++] = r[i];
+	return k;
+}
+
+static unsigned build_sack(const struct tcp_conn *c, uint8_t *out)
+{
+	struct sack_range b[4];
+	unsigned nb = sack_blocks(c, b, c->ts_on ? 3 : 4);   /* 40 bytes of option space */
+	if (!nb)
+		return 0;
+	unsigned n = 0;
+	out[n++] = TCPOPT_NOP;
+	out[n++] = TCPOPT_NOP;
+	out[n++] = TCPOPT_SACK;
+	out[n++] = (uint8_t)(2 + 8 * nb);
+	for (unsigned i = 0; i < nb; i++, n += 8) {
+		put32(out + n, b[i].left);
+		put32(out + n + 4, b[i].right);
+	}
+	return n;
+}
+
 unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out)
 {
 	unsigned n = 0;
-	if (flags & TCP_SYN) {
+	bool syn = flags & TCP_SYN;
+	if (syn) {
 		out[n++] = TCPOPT_MSS;
 		out[n++] = 4;
 		put16(out + n, c->rcv_mss);
 		n += 2;
 	}
 	if (c->ts_on) {
-		out[n++] = TCPOPT_NOP;
-		out[n++] = TCPOPT_NOP;
+		/* on a SYN, SACK-permitted takes the two NOPs' place (the layout Linux uses) */
+		out[n++] = syn && c->sack_on ? TCPOPT_SACK_PERM : TCPOPT_NOP;
+		out[n++] = syn && c->sack_on ? 2 : TCPOPT_NOP;
 		out[n++] = TCPOPT_TS;
 		out[n++] = 10;
 		put32(out + n, ts_now());
 		put32(out + n + 4, (flags & TCP_ACK) ? c->ts_recent : 0);
 		n += 8;
+	} else if (syn && c->sack_on) {
+		out[n++] = TCPOPT_NOP;
+		out[n++] = TCPOPT_NOP;
+		out[n++] = TCPOPT_SACK_PERM;
+		out[n++] = 2;
 	}
-	if ((flags & TCP_SYN) && c->ws_on) {
+	if (syn && c->ws_on) {
 		out[n++] = TCPOPT_NOP;
 		out[n++] = TCPOPT_WSCALE;
 		out[n++] = 3;
 		out[n++] = c->rcv_wscale;
 	}
+	if (!syn && c->sack_on && c->ooo_head && (flags & TCP_ACK))
+		n += build_sack(c, out + n);
 	return n;
 }

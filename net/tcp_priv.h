@@ -103,6 +103,8 @@ struct tcp_conn {
 
 	/* RFC 7323: window scaling and timestamps in use (on a SYN we send: offered) */
 	bool ws_on, ts_on;
+	bool sack_on;                         /* RFC 2018: we send SACK blocks */
+	uint32_t sack_last;                   /* start of the latest out-of-order segment */
 	uint32_t ts_recent, last_ack_sent;
 
 	/* send buffer: netbufs holding payload only, nb->seq = sequence of the first byte */

@@ -199,7 +199,7 @@ struct tcp_conn *tcp_connect(uint32_t dst, uint16_t dport, const struct tcp_call
 	}
 	tcp_set_callbacks(c, cb, arg);
 	c->connected = connected;
-	c->ws_on = c->ts_on = true;                      /* offered in our SYN */
+	c->ws_on = c->ts_on = c->sack_on = true;         /* offered in our SYN */
 	c->rcv_wscale = TCP_RCV_WSCALE;
 	uint16_t mtu = ipv4_route_mtu(dst);
 	c->rcv_mss = (uint16_t)(mtu > 40 + TCP_MSS_MIN ? mtu - 40 : TCP_MSS_MIN);

@@ -286,6 +286,49 @@ static void test_window_scale_at_2_30(void)
 	CU_ASSERT_EQUAL(c->rcv_adv, P0 + 1 + 65536);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void test_sack_blocks(void)
+{
+	static const uint8_t syn[8] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };
+	uint32_t iss;
+	struct th_out sa, o;
+	fill_pattern();
+	struct tcp_conn *c = th_open(1000, syn, 8, &iss, &sa);
+	static const uint8_t want_syn[8] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };
+	CU_ASSERT_EQUAL_FATAL(sa.optlen, 8);
+	CU_ASSERT(memcmp(sa.opt, want_syn, 8) == 0);
+	CU_ASSERT_TRUE(c->sack_on);
+	TH_SEG(.seq = P0 + 100, .ack = iss + 1, .flags = TCP_ACK, .data = pattern, .len = 100);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.ack, P0);
+	CU_ASSERT_EQUAL_FATAL(o.optlen, 12);             /* NOP NOP SACK(10): one block */
+	CU_ASSERT(o.opt[0] == 1 && o.opt[1] == 1 && o.opt[2] == 5 && o.opt[3] == 10);
+	CU_ASSERT_EQUAL(get32(o.opt + 4), P0 + 100);
+	CU_ASSERT_EQUAL(get32(o.opt + 8), P0 + 200);
+	TH_SEG(.seq = P0 + 300, .ack = iss + 1, .flags = TCP_ACK, .data = pattern, .len = 50);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL_FATAL(o.optlen, 20);             /* two blocks, the newest first */
+	CU_ASSERT_EQUAL(o.opt[3], 18);
+	CU_ASSERT_EQUAL(get32(o.opt + 4), P0 + 300);
+	CU_ASSERT_EQUAL(get32(o.opt + 8), P0 + 350);
+	CU_ASSERT_EQUAL(get32(o.opt + 12), P0 + 100);
+	CU_ASSERT_EQUAL(get32(o.opt + 16), P0 + 200);
+	TH_SEG(.seq = P0 + 200, .ack = iss + 1, .flags = TCP_ACK, .data = pattern, .len = 100);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL_FATAL(o.optlen, 12);             /* adjacent segments merge */
+	CU_ASSERT_EQUAL(get32(o.opt + 4), P0 + 100);
+	CU_ASSERT_EQUAL(get32(o.opt + 8), P0 + 350);
+	TH_SEG(.seq = P0, .ack = iss + 1, .flags = TCP_ACK, .data = pattern, .len = 100);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.ack, P0 + 350);
+	CU_ASSERT_EQUAL(o.optlen, 0);                    /* nothing out of order: no SACK */
+	CU_ASSERT_EQUAL(th_app.rx_len, 350);
+}
+
 static CU_TestInfo tests[] = {
 	{ "delivery and delayed ACK", test_delivery_and_delayed_ack },
 	{ "echo piggybacks the ACK", test_echo_piggybacks_ack },
@@ -297,6 +340,7 @@ static CU_TestInfo tests[] = {
 	{ "manual receive window", test_manual_window_shrinks_and_reopens },
 	{ "zero-window probes", test_zero_window_probe },
 	{ "window scale at the 2^30 edge", test_window_scale_at_2_30 },
+	{ "SACK blocks (RFC 2018)", test_sack_blocks },
 	CU_TEST_INFO_NULL,
 };
 

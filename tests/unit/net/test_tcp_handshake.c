@@ -37,16 +37,17 @@ static void test_passive_open_all_options(void)
 	struct th_out sa;
 	uint32_t iss;
 	struct tcp_conn *c = th_open(0xfffffff0u, syn_opts_linux, 20, &iss, &sa);
-	/* MSS 1460, NOP NOP TS(tsval = 1000000 ms, tsecr = 0x1234), NOP WS 2 */
+	/* MSS 1460, SACK_PERM TS(tsval = 1000000 ms, tsecr = 0x1234), NOP WS 2 */
 	CU_ASSERT_EQUAL_FATAL(sa.optlen, 20);
 	static const uint8_t want[20] = {
-		2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0x00, 0x0f, 0x42, 0x40, 0, 0, 0x12, 0x34, 1, 3, 3, 2,
+		2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x00, 0x0f, 0x42, 0x40, 0, 0, 0x12, 0x34, 1, 3, 3, 2,
 	};
 	CU_ASSERT(memcmp(sa.opt, want, 20) == 0);
 	CU_ASSERT_EQUAL(sa.ack, 0xfffffff1u);
 	CU_ASSERT_EQUAL(c->snd_wscale, 7);
 	CU_ASSERT_EQUAL(c->rcv_wscale, 2);
 	CU_ASSERT_TRUE(c->ts_on);
+	CU_ASSERT_TRUE(c->sack_on);
 	CU_ASSERT_EQUAL(c->snd_mss, 1460 - 12);          /* RFC 6691: room for the TS option */
 	CU_ASSERT_EQUAL(c->snd_wnd, 65535u << 7);        /* the ACK's window is scaled */
 }
@@ -142,8 +143,8 @@ static void test_active_open(void)
 	CU_ASSERT_EQUAL(o.dport, 80);
 	CU_ASSERT_EQUAL(o.sport, TCP_EPHEMERAL_LO);
 	CU_ASSERT_EQUAL(o.ack, 0);
-	static const uint8_t want[20] = {
-		2, 4, 0x05, 0xb4, 1, 1, 8, 10, 0x00, 0x0f, 0x42, 0x40, 0, 0, 0, 0, 1, 3, 3, 2,
+	static const uint8_t want[20] = {    /* MSS, SACK_PERM, TS (tsecr 0), NOP, WS 2 */
+		2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0x00, 0x0f, 0x42, 0x40, 0, 0, 0, 0, 1, 3, 3, 2,
 	};
 	CU_ASSERT_EQUAL_FATAL(o.optlen, 20);
 	CU_ASSERT(memcmp(o.opt, want, 20) == 0);
@@ -159,6 +160,7 @@ static void test_active_open(void)
 	CU_ASSERT_EQUAL(c->snd_mss, 1000);
 	CU_ASSERT_FALSE(c->ts_on);
 	CU_ASSERT_FALSE(c->ws_on);
+	CU_ASSERT_FALSE(c->sack_on);
 	CU_ASSERT_EQUAL(c->snd_wnd, 30000);
 	CU_ASSERT_FATAL(th_pop(&o));
 	CU_ASSERT_EQUAL(o.flags, TCP_ACK);
