@@ -284,8 +284,8 @@ static int vnet_open(struct netdev *dev)
 	struct vnet *vn = dev->priv;
 
 	/* A legacy device may dictate a 1024-entry ring: filling it could empty the pool and
-	 * leave the stack nothing to transmit with. Post at most half the pool. */
-	vn->rx_target = (uint16_t)MIN(MIN(vn->rxq.size, VNET_RING_MAX), nb_pool_total() / 2);
+	 * leave the stack (and later interfaces) nothing. Post at most half of what is free. */
+	vn->rx_target = (uint16_t)MIN(MIN(vn->rxq.size, VNET_RING_MAX), nb_pool_free() / 2);
 	rx_fill(vn);
 	if (vn->rxq.num_free == vn->rxq.size) {
 		log_err("virtio-net %s: no receive buffers", dev->name);

@@ -339,6 +339,26 @@ static void test_rx_pool_empty(void)
 	teardown();
 }
 
+static void test_rx_posts_half_of_free(void)
+{
+	struct netbuf *hoard = NULL, *nb;
+	struct vnet *vn = probe(0x1000, false, ALL, 1024);  /* legacy dictates 1024 entries */
+	while (nb_pool_free() > 10 && (nb = nb_alloc())) {
+		nb->next = hoard;
+		hoard = nb;
+	}
+	CU_ASSERT_EQUAL(vn->dev.ops->open(&vn->dev), 0);
+	CU_ASSERT_EQUAL(vn->rx_target, 5);
+	CU_ASSERT_EQUAL(vn->rxq.size - vn->rxq.num_free, 5);
+	CU_ASSERT_EQUAL(nb_pool_free(), 5);               /* the stack keeps the rest */
+	while (hoard) {
+		nb = hoard;
+		hoard = nb->next;
+		nb_free(nb);
+	}
+	teardown();
+}
+
 static void test_rx_budget_and_irq_race(void)
 {
 	struct vnet *vn = probe(0x1041, true, ALL & NO_EVENT_IDX, 8);
@@ -449,6 +469,7 @@ static CU_TestInfo tests[] = {
 	{ "rx_deliver", test_rx_deliver },
 	{ "rx_malformed", test_rx_malformed },
 	{ "rx_pool_empty", test_rx_pool_empty },
+	{ "rx_posts_half_of_free", test_rx_posts_half_of_free },
 	{ "rx_budget_and_irq_race", test_rx_budget_and_irq_race },
 	{ "tx", test_tx },
 	{ "link_change", test_link_change },
