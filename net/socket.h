@@ -57,6 +57,8 @@ void tcp_set_nodelay(struct tcp_conn *c, bool on);
 void tcp_set_manual_window(struct tcp_conn *c, bool on);
 /* Manual-window mode: the app has finished with n received bytes; may send a window update. */
 void tcp_recved(struct tcp_conn *c, size_t n);
+/* Congestion control of c ("reno" or "cubic"); call before sending. 0, or -1 if unknown. */
+int tcp_set_cc(struct tcp_conn *c, const char *name);
 /* Keepalive (RFC 1122 §4.2.3.6), off by default: idle/interval in ms, count probes. */
 void tcp_set_keepalive(struct tcp_conn *c, uint32_t idle_ms, uint32_t intvl_ms, unsigned count);
 

@@ -23,6 +23,8 @@ void tcp_set_secret(const uint8_t key[16]);
 void tcp_set_max_conns(uint32_t n);
 /* Maximum segment lifetime in ms (TIME_WAIT lasts 2*MSL). Default 30 s. */
 void tcp_set_msl(uint32_t ms);
+/* Congestion control for new connections: "reno" (default) or "cubic". 0, or -1 if unknown. */
+int tcp_set_default_cc(const char *name);
 /* Number of connections in the table (any state). */
 unsigned tcp_conn_count(void);
 /* Print every connection like `ss -tan`. */

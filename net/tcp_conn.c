@@ -19,6 +19,7 @@ static struct tcp_listener listeners[TCP_LISTEN_MAX];
 static unsigned nconns;
 static uint32_t max_conns = TCP_MAX_CONNS_DEFAULT;
 static uint32_t msl_ms = TCP_MSL_DEFAULT_MS;
+static const struct tcp_cc_ops *default_cc = &tcp_cc_reno;
 
 static unsigned bucket(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
@@ -49,7 +50,7 @@ struct tcp_conn *tcp_conn_new(uint32_t laddr, uint16_t lport, uint32_t raddr, ui
 	c->laddr = laddr, c->lport = lport, c->raddr = raddr, c->rport = rport;
 	c->rto = TCP_RTO_INIT_NS;
 	c->snd_mss = TCP_MSS_DEFAULT;
-	c->cc = &tcp_cc_reno;
+	c->cc = default_cc;
 	c->cb = &c->cb_copy;
 	tcp_timers_init(c);
 	struct tcp_conn **head = &hash[bucket(laddr, lport, raddr, rport)];
@@ -155,6 +156,34 @@ void tcp_set_msl(uint32_t ms)
 	msl_ms = ms;
 }
 
+static const struct tcp_cc_ops *cc_by_name(const char *name)
+{
+	if (strcmp(name, tcp_cc_reno.name) == 0)
+		return &tcp_cc_reno;
+	if (strcmp(name, tcp_cc_cubic.name) == 0)
+		return &tcp_cc_cubic;
+	return NULL;
+}
+
+int tcp_set_default_cc(const char *name)
+{
+	const struct tcp_cc_ops *cc = cc_by_name(name);
+	if (!cc)
+		return -1;
+	default_cc = cc;
+	return 0;
+}
+
+int tcp_set_cc(struct tcp_conn *c, const char *name)
+{
+	const struct tcp_cc_ops *cc = cc_by_name(name);
+	if (!cc)
+		return -1;
+	c->cc = cc;
+	cc->init(c);
+	return 0;
+}
+
 void tcp_set_max_conns(uint32_t n)
 {
 	max_conns = n;
@@ -233,6 +262,7 @@ void tcp_reset(void)
 	memset(&tcp_stats, 0, sizeof(tcp_stats));
 	max_conns = TCP_MAX_CONNS_DEFAULT;
 	msl_ms = TCP_MSL_DEFAULT_MS;
+	default_cc = &tcp_cc_reno;
 	tcp_challenge_reset();
 }
 

@@ -154,11 +154,59 @@ static void test_slow_start_growth(void)
 	CU_ASSERT_EQUAL(c->cwnd, 12000);                 /* one SMSS per window */
 }
 
+/* RFC 9438: after a loss at W_max the window climbs back concavely, plateaus near W_max
+ * around t = K = cbrt(W_max*(1-beta)/C) (4.217 s for 100 segments), then grows convexly. */
+static void test_cubic_curve(void)
+{
+	uint32_t iss;
+	struct tcp_conn *c = open_rtt100(&iss);
+	CU_ASSERT_EQUAL_FATAL(tcp_set_cc(c, "cubic"), 0);
+	CU_ASSERT_EQUAL(tcp_set_cc(c, "vegas"), -1);
+	c->srtt = 0;                                     /* evaluate W_cubic(t) itself */
+	c->cwnd = 100000;                                /* 100 segments of 1000 */
+	c->cc->on_loss(c, false);
+	CU_ASSERT_EQUAL(c->ssthresh, 70000);             /* beta 0.7 */
+	c->cwnd = c->ssthresh;
+	uint32_t at[9];
+	for (int ms = 0; ms <= 8000; ms++) {
+		c->cc->on_ack(c, 1000);
+		if (ms % 1000 == 0)
+			at[ms / 1000] = c->cwnd;
+		fake_now += NS_PER_MS;
+	}
+	CU_ASSERT_EQUAL(c->cc_priv[2], 4217);            /* K in ms */
+	CU_ASSERT(at[1] > 70000 && at[1] < 100000);
+	CU_ASSERT(at[1] - at[0] > at[4] - at[3]);        /* concave: slowing towards W_max */
+	CU_ASSERT(at[4] >= 97000 && at[4] <= 101000);    /* plateau near W_max */
+	CU_ASSERT(at[8] - at[7] > at[6] - at[5]);        /* convex beyond K */
+	CU_ASSERT(at[8] > 110000);
+	/* fast convergence: a loss below the previous maximum lowers W_max to cwnd*(1+beta)/2 */
+	c->cwnd = 90000;
+	c->cc_priv[1] = 120000;
+	c->cc->on_loss(c, false);
+	CU_ASSERT_EQUAL(c->cc_priv[1], 76500);
+	CU_ASSERT_EQUAL(c->ssthresh, 63000);
+	c->cc->on_loss(c, true);
+	CU_ASSERT_EQUAL(c->cwnd, 1000);                  /* RTO: loss window */
+}
+
+static void test_default_cc(void)
+{
+	uint32_t iss;
+	CU_ASSERT_EQUAL(tcp_set_default_cc("nope"), -1);
+	CU_ASSERT_EQUAL_FATAL(tcp_set_default_cc("cubic"), 0);
+	struct tcp_conn *c = open_rtt100(&iss);
+	CU_ASSERT_PTR_EQUAL(c->cc, &tcp_cc_cubic);
+	CU_ASSERT_EQUAL(c->cwnd, 10000);
+}
+
 static CU_TestInfo tests[] = {
 	{ "RTO back-off and Karn", test_rto_backoff_and_karn },
 	{ "RTO ceiling and giving up", test_rto_ceiling_and_give_up },
 	{ "fast retransmit and NewReno", test_fast_retransmit_newreno },
 	{ "slow start and congestion avoidance", test_slow_start_growth },
+	{ "CUBIC window curve", test_cubic_curve },
+	{ "default congestion control", test_default_cc },
 	CU_TEST_INFO_NULL,
 };
 
