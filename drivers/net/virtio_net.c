@@ -11,11 +11,7 @@
 #include "kernel/log.h"
 #include "kernel/mem.h"
 #include "net/netdev.h"
-#if __has_include("drivers/net/drivers.h")
 #include "drivers/net/drivers.h"
-#else
-void virtio_net_register(void);
-#endif
 
 #define ETH_HLEN       14
 #define VNET_RING_MAX  256        /* modern devices let us choose; bounded pool use */
@@ -72,7 +68,7 @@ static void irq_rx_msix(void *arg)
 }
 
 /* Configuration change (§2.5): link status or DEVICE_NEEDS_RESET. Handled in poll. */
-static void irq_config_msix(void *arg)
+static void irq_config(void *arg)
 {
 	struct vnet *vn = arg;
 	vn->config_irqs++;
@@ -99,7 +95,7 @@ static void irq_intx(void *arg)
 	if (!isr)
 		return;
 	if (isr & VIRTIO_ISR_CONFIG)
-		irq_config_msix(vn);
+		irq_config(vn);
 	if ((isr & VIRTIO_ISR_QUEUE) && vn->ready) {
 		virtq_disable_cb(&vn->rxq);
 		netdev_schedule(&vn->dev);
@@ -112,7 +108,7 @@ static int setup_irq(struct vnet *vn, struct pci_dev *pd)
 	if (pd->msix_cap && pci_enable_msix(pd, MSIX_ENTRY_RX, irq_rx_msix, vn) >= 0) {
 		vn->vp.msix = true;
 		vn->irq_kind = "msix";
-		if (pci_enable_msix(pd, MSIX_ENTRY_CFG, irq_config_msix, vn) < 0 ||
+		if (pci_enable_msix(pd, MSIX_ENTRY_CFG, irq_config, vn) < 0 ||
 		    !vp_set_config_vector(&vn->vp, MSIX_ENTRY_CFG))
 			vp_set_config_vector(&vn->vp, VIRTIO_MSI_NO_VECTOR);
 		return 0;
@@ -145,9 +141,9 @@ static void rx_fill(struct vnet *vn)
 	}
 }
 
-/* One used receive buffer of len bytes. Takes nb: passes it to net_rx() (which counts
- * rx_packets/rx_bytes; netdev_poll_once counts polls) and posts a fresh
- * buffer, or (malformed frame, pool empty) drops the frame and posts nb again. */
+/* One used receive buffer of len bytes (from the device: untrusted). Takes nb: passes it to
+ * net_rx() (which counts rx_packets/rx_bytes) and posts a fresh buffer, or, for a malformed
+ * frame or an empty pool, drops the frame and posts nb again so the ring never shrinks. */
 static void rx_one(struct vnet *vn, struct netbuf *nb, uint32_t len)
 {
 	struct netdev *dev = &vn->dev;
@@ -158,7 +154,7 @@ static void rx_one(struct vnet *vn, struct netbuf *nb, uint32_t len)
 		rx_post(vn, nb);
 		return;
 	}
-	if (len < vn->hdr_len + ETH_HLEN + 0u || len > NB_BUF_SIZE) {
+	if (len < (uint32_t)vn->hdr_len + ETH_HLEN || len > NB_BUF_SIZE) {
 		dev->stats.rx_bad_len++;
 		goto drop;
 	}

@@ -452,7 +452,7 @@ static void test_link_change(void)
 	CU_ASSERT_EQUAL(vn->dev.flags & NETDEV_F_LINK, 0);
 	CU_ASSERT_STRING_EQUAL(last_log, "virtio-net eth0: link down");
 	fv.net_status = VIRTIO_NET_S_LINK_UP;
-	irq_config_msix(vn);
+	irq_config(vn);
 	vn->dev.ops->poll(&vn->dev, 64);
 	CU_ASSERT_EQUAL(vn->dev.flags & NETDEV_F_LINK, NETDEV_F_LINK);
 	CU_ASSERT_STRING_EQUAL(last_log, "virtio-net eth0: link up");
