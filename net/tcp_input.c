@@ -118,6 +118,16 @@ void tcp_listen_input(struct tcp_listener *l, struct tcp_seg *s, struct netbuf *
 		tcp_stats.bad_listen_seg++;
 		goto drop;
 	}
+	struct tcp_conn *cc = tcp_cookie_check(l, s);
+	if (cc) {                                     /* the ACK completes a cookie handshake */
+		tcp_conn_hold(cc);
+		if (!cc->dead)
+			tcp_fsm_input(cc, s, nb);     /* its data and window, as for any segment */
+		else
+			nb_free(nb);
+		tcp_conn_release(cc);
+		return;
+	}
 	if ((s->flags & TCP_ACK) || !(s->flags & TCP_SYN)) {
 		tcp_stats.bad_listen_seg++;
 		tcp_send_rst_reply(s);                /* <SEQ=SEG.ACK><CTL=RST> */
@@ -125,6 +135,7 @@ void tcp_listen_input(struct tcp_listener *l, struct tcp_seg *s, struct netbuf *
 	}
 	if (l->pending >= l->backlog) {
 		tcp_stats.listen_overflow++;
+		tcp_cookie_send(l, s);                /* answer without keeping state */
 		goto drop;
 	}
 	struct tcp_conn *c = tcp_conn_new(s->dst, s->dport, s->src, s->sport);

@@ -1,6 +1,6 @@
 /* Initial sequence numbers per RFC 6528 §3: ISN = M + F(localip, localport, remoteip,
  * remoteport, secretkey), M a 4-microsecond clock, F SipHash-2-4 (Aumasson/Bernstein) keyed
- * with the boot-time secret from tcp_set_secret(). */
+ * with the boot-time secret from tcp_set_secret(). The same keyed hash signs SYN cookies. */
 #include <string.h>
 #include "net/tcp_priv.h"
 
@@ -22,22 +22,36 @@ static void sip_round(uint64_t v[4])
 	v[2] += v[1]; v[1] = ROTL(v[1], 17); v[1] ^= v[2]; v[2] = ROTL(v[2], 32);
 }
 
-/* SipHash-2-4 of two 64-bit words (a 16-byte message). */
-static uint64_t siphash_2w(uint64_t m0, uint64_t m1)
+/* SipHash-2-4 of n 64-bit words (a message of 8n bytes). */
+static uint64_t siphash_words(const uint64_t *w, unsigned n)
 {
 	uint64_t v[4] = { key0 ^ 0x736f6d6570736575ull, key1 ^ 0x646f72616e646f6dull,
 			  key0 ^ 0x6c7967656e657261ull, key1 ^ 0x7465646279746573ull };
-	uint64_t m[3] = { m0, m1, (uint64_t)16 << 56 };
-	for (int i = 0; i < 3; i++) {
-		v[3] ^= m[i];
+	for (unsigned i = 0; i <= n; i++) {
+		uint64_t m = i < n ? w[i] : (uint64_t)(8 * n) << 56;
+		v[3] ^= m;
 		sip_round(v);
 		sip_round(v);
-		v[0] ^= m[i];
+		v[0] ^= m;
 	}
 	v[2] ^= 0xff;
 	for (int i = 0; i < 4; i++)
 		sip_round(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static uint64_t siphash_2w(uint64_t m0, uint64_t m1)
+{
+	uint64_t w[2] = { m0, m1 };
+	return siphash_words(w, 2);
+}
+
+uint32_t tcp_cookie_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+			 uint32_t a, uint32_t b)
+{
+	uint64_t w[3] = { (uint64_t)laddr << 32 | raddr, (uint64_t)lport << 16 | rport,
+			  (uint64_t)a << 32 | b };
+	return (uint32_t)siphash_words(w, 3);
 }
 
 uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)

@@ -73,6 +73,18 @@ static int emit(struct netbuf *nb, uint32_t laddr, uint32_t raddr, uint16_t lpor
 	return ipv4_output(nb, laddr, raddr, IP_PROTO_TCP, 0);
 }
 
+int tcp_send_raw(uint32_t laddr, uint32_t raddr, uint16_t lport, uint16_t rport, uint32_t seq,
+		 uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt, unsigned olen)
+{
+	struct netbuf *nb = nb_alloc();
+	if (!nb) {
+		tcp_stats.out_nobuf++;
+		return -1;
+	}
+	tcp_stats.out_segs++;
+	return emit(nb, laddr, raddr, lport, rport, seq, ack, flags, win, opt, olen);
+}
+
 int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	struct netbuf *nb = nb_alloc();

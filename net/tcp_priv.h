@@ -78,6 +78,7 @@ struct tcp_listener {
 	uint32_t addr;
 	uint16_t port;
 	int backlog, pending;         /* pending: connections in SYN_RECEIVED */
+	uint64_t cookie_time;         /* when we last sent a SYN cookie (ns), 0 = never */
 	void (*accept)(struct tcp_conn *c, void *arg);
 	void *arg;
 };
@@ -171,6 +172,13 @@ void tcp_enter_timewait(struct tcp_conn *c);
 
 /* tcp_isn.c */
 uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+uint32_t tcp_cookie_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
+			 uint32_t a, uint32_t b);
+/* tcp_cookie.c: SYN cookies when a listener's backlog is full (RFC 4987 §3.6) */
+void tcp_cookie_send(struct tcp_listener *l, const struct tcp_seg *s);
+/* An ACK to a listener: a connection made from a valid cookie (nb still owned by the
+ * caller), or NULL. */
+struct tcp_conn *tcp_cookie_check(struct tcp_listener *l, const struct tcp_seg *s);
 
 /* tcp_opt.c: parse returns false on a malformed option list */
 bool tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o);
@@ -179,6 +187,9 @@ unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out);
 /* tcp_output.c */
 void tcp_output(struct tcp_conn *c);                  /* send what window and Nagle allow */
 void tcp_send_ack(struct tcp_conn *c);
+/* A segment without a connection (SYN cookies): header from the arguments, host order. */
+int tcp_send_raw(uint32_t laddr, uint32_t raddr, uint16_t lport, uint16_t rport, uint32_t seq,
+		 uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt, unsigned olen);
 int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags);
 void tcp_send_rst_conn(struct tcp_conn *c);
 void tcp_send_rst_reply(const struct tcp_seg *s);    /* RFC 9293 §3.10.7.1 */

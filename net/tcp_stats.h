@@ -23,7 +23,7 @@ struct tcp_stats {
 	uint64_t no_port;          /* segment to no connection or listener (answered with RST) */
 	uint64_t rst_no_conn;      /* RST to no connection: dropped silently */
 	uint64_t conn_table_full;  /* SYN refused (RST) because the table is full */
-	uint64_t listen_overflow;  /* SYN dropped: listener backlog full */
+	uint64_t listen_overflow;  /* SYN beyond a listener's backlog (answered with a cookie) */
 	uint64_t bad_listen_seg;   /* non-SYN segment to a listener */
 	uint64_t syn_cookies_sent, syn_cookies_ok, syn_cookies_failed;
 	uint64_t challenge_acks;   /* RFC 5961 challenge ACKs sent */

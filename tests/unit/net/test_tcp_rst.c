@@ -1,7 +1,7 @@
 /* TCP resets and blind-attack defences: RST acceptance (RFC 9293 §3.10.7.4, RFC 5961 §3:
  * exact -> reset, in-window -> challenge ACK, outside -> ignored), SYN in a synchronized state
  * (RFC 5961 §4), ACK checks (RFC 5961 §5), the challenge-ACK rate limit (§7), PAWS
- * (RFC 7323 §5), and refusals: connection table full (RST) and listener backlog full. */
+ * (RFC 7323 §5), and refusals: connection table full (RST); listener backlog full (SYN cookie). */
 #include <string.h>
 #include "tcp_harness.h"
 
@@ -145,18 +145,66 @@ static void test_table_full_refused_with_rst(void)
 	CU_ASSERT_EQUAL(tcp_stats.conn_table_full, 2);
 }
 
-static void test_backlog_full_drops_syn(void)
+static void test_backlog_full_syn_cookie(void)
 {
-	struct th_out o;
+	struct th_out o, ck;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_listen(0, TH_LPORT, 2, th_accept, NULL));
 	TH_SEG(.sport = 50001, .seq = 1, .flags = TCP_SYN);
 	TH_SEG(.sport = 50002, .seq = 1, .flags = TCP_SYN);
-	TH_SEG(.sport = 50003, .seq = 1, .flags = TCP_SYN);
 	CU_ASSERT_TRUE(th_pop(&o));
 	CU_ASSERT_TRUE(th_pop(&o));
-	th_expect_none();
+	/* the third SYN gets a stateless SYN-ACK: MSS option only, no new connection */
+	TH_SEG(.sport = 50003, .seq = 7000, .flags = TCP_SYN, .opt = th_opt_mss1460, .optlen = 4,
+	       .win = 29200);
+	CU_ASSERT_FATAL(th_pop(&ck));
+	CU_ASSERT_EQUAL(ck.flags, TCP_SYN | TCP_ACK);
+	CU_ASSERT_EQUAL(ck.ack, 7001);
+	CU_ASSERT_EQUAL(ck.optlen, 4);
+	CU_ASSERT_EQUAL((ck.seq >> 24) & 7, 6);          /* MSS index: 1460 */
 	CU_ASSERT_EQUAL(tcp_stats.listen_overflow, 1);
+	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_sent, 1);
 	CU_ASSERT_EQUAL(tcp_conn_count(), 2);
+	/* a forged ACK (wrong cookie) is refused with RST */
+	TH_SEG(.sport = 50003, .seq = 7001, .ack = ck.seq + 2, .flags = TCP_ACK);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_RST);
+	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_failed, 1);
+	/* the real ACK, with data, makes the connection */
+	TH_SEG(.sport = 50003, .seq = 7001, .ack = ck.seq + 1, .flags = TCP_ACK | TCP_PSH,
+	       .data = "cookie", .len = 6, .win = 29200);
+	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_ok, 1);
+	CU_ASSERT_EQUAL(th_app.accepts, 1);
+	struct tcp_conn *c = th_app.conn;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->rport, 50003);
+	CU_ASSERT_EQUAL(c->state, TCP_ESTABLISHED);
+	CU_ASSERT_EQUAL(c->snd_mss, 1460);
+	CU_ASSERT_EQUAL(c->snd_una, ck.seq + 1);
+	CU_ASSERT_EQUAL(c->snd_wnd, 29200);
+	CU_ASSERT_EQUAL(th_app.rx_len, 6);
+	CU_ASSERT(memcmp(th_app.rx, "cookie", 6) == 0);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 3);
+	CU_ASSERT_EQUAL(tcp_send(c, "ok", 2), 2);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, ck.seq + 1);
+	CU_ASSERT_EQUAL(o.ack, 7007);
+}
+
+static void test_syn_cookie_expires(void)
+{
+	struct th_out o, ck;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tcp_listen(0, TH_LPORT, 1, th_accept, NULL));
+	TH_SEG(.sport = 50001, .seq = 1, .flags = TCP_SYN);
+	th_pop(&o);
+	TH_SEG(.sport = 50002, .seq = 1, .flags = TCP_SYN);
+	CU_ASSERT_FATAL(th_pop(&ck));
+	th_advance_ms(130000);                           /* more than two 64 s periods */
+	fake_netdev_reset();
+	TH_SEG(.sport = 50002, .seq = 2, .ack = ck.seq + 1, .flags = TCP_ACK);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_RST);
+	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_ok, 0);
+	CU_ASSERT_EQUAL(th_app.accepts, 0);
 }
 
 static void test_paws(void)
@@ -189,7 +237,8 @@ static CU_TestInfo tests[] = {
 	{ "RST in SYN-RECEIVED", test_rst_in_syn_received },
 	{ "bad ACK in SYN-RECEIVED", test_bad_ack_in_syn_received },
 	{ "table full: RST", test_table_full_refused_with_rst },
-	{ "backlog full: SYN dropped", test_backlog_full_drops_syn },
+	{ "backlog full: SYN cookie round trip", test_backlog_full_syn_cookie },
+	{ "SYN cookie expires", test_syn_cookie_expires },
 	{ "PAWS", test_paws },
 	CU_TEST_INFO_NULL,
 };
