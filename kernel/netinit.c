@@ -68,9 +68,8 @@ static void configure_addresses(const struct config *cfg)
 			v = config_get(cfg, "ip");
 		if (!v)
 			continue;
-		if (config_parse_cidr(v, &addr, &prefix) < 0)
-			boot_fail("%s=%s: expected ADDRESS/PREFIX like 10.0.0.2/24", key, v);
-		net_if_set_addr(dev, addr, prefix);
+		if (config_parse_cidr(v, &addr, &prefix) < 0 || net_if_set_addr(dev, addr, prefix) < 0)
+			boot_fail("%s=%s: expected a host ADDRESS/PREFIX like 10.0.0.2/24", key, v);
 	}
 	const char *gw = config_get(cfg, "gw");
 	if (gw) {

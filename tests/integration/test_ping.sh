@@ -22,8 +22,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 if [ "$(id -u)" != 0 ]; then
-	echo "SKIP ping: needs root for a network namespace and a tap device"
-	exit 0
+	fail "ping" "needs root for a network namespace and a tap device"
+	exit 1
 fi
 
 # last_stat DEV LINE-TAG KEY: from the last counter block printed for DEV (net_stats_print:
