@@ -103,9 +103,14 @@ itest: deps kernel iso $(B)/loadgen
 layering:
 	@sh tools/check-layers.sh
 
+# Fuzzing (clang + libFuzzer): targets `fuzz` (each harness for FUZZ_SECONDS) and
+# `fuzz-smoke` (each harness briefly, part of `check`), defined in tests/fuzz/fuzz.mk.
+-include tests/fuzz/fuzz.mk
+
 check: deps layering
 	@$(MAKE) --no-print-directory kernel iso $(B)/unit-tests $(B)/loadgen
 	@$(B)/unit-tests
+	@if [ -f tests/fuzz/fuzz.mk ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 	@sh tests/integration/run.sh
 
 deps:
