@@ -64,8 +64,8 @@ static void configure_addresses(const struct config *cfg)
 
 		snprintf(key, sizeof(key), "%s.ip", dev->name);
 		v = config_get(cfg, key);
-		if (!v && i == 0)
-			v = config_get(cfg, "ip");
+		if (!v && i == 0 && (v = config_get(cfg, "ip")))
+			strcpy(key, "ip");
 		if (!v)
 			continue;
 		if (config_parse_cidr(v, &addr, &prefix) < 0 || net_if_set_addr(dev, addr, prefix) < 0)

@@ -13,6 +13,8 @@
 #include "arch/x86_64/irq.h"
 #include "net/netdev.h"
 #include "net/stats.h"
+#include "net/arp.h"
+#include "net/route.h"
 #include "net/tcp.h"
 
 #define SHELL_LINE_MAX 256
@@ -116,6 +118,8 @@ static void cmd_log(const char *arg)
 
 static const char help_text[] =
 	"ip addr            interfaces and addresses\n"
+	"ip route           routing table\n"
+	"ip neigh           ARP cache\n"
 	"ip -s link         interface counters\n"
 	"netstat -s         device and protocol counters (also: stats)\n"
 	"ss -tan            TCP connections\n"
@@ -135,6 +139,10 @@ void shell_exec(const char *cmd)
 		printf("%s", help_text);
 	else if (!strcmp(cmd, "ip addr") || !strcmp(cmd, "ip a"))
 		cmd_ip_addr();
+	else if (!strcmp(cmd, "ip route") || !strcmp(cmd, "ip r"))
+		route_print();
+	else if (!strcmp(cmd, "ip neigh") || !strcmp(cmd, "ip n"))
+		arp_print();
 	else if (!strcmp(cmd, "ip -s link"))
 		cmd_ip_s_link();
 	else if (!strcmp(cmd, "netstat -s") || !strcmp(cmd, "stats"))
