@@ -94,8 +94,14 @@ nic_device() {
 }
 
 # ---- the serial console as a socket, logged to $LOG -------------------------------------
-# console_args NAME: QEMU arguments for a console socket $ITEST_DIR/NAME.sock whose output is
-# also written to $ITEST_DIR/NAME.log. console_send CMD types a line into it.
+# console_setup NAME: sets CONSOLE_ARGS (QEMU arguments for a console socket
+# $ITEST_DIR/NAME.sock whose output is also written to $ITEST_DIR/NAME.log) and CONSOLE_SOCK.
+# console_send CMD types a line into it. (console_args NAME prints the same arguments, for
+# use in $(...); the caller then sets CONSOLE_SOCK itself.)
+console_setup() {
+	CONSOLE_ARGS=$(console_args "$1")
+	CONSOLE_SOCK=$ITEST_DIR/$1.sock
+}
 console_args() {
 	CONSOLE_SOCK=$ITEST_DIR/$1.sock
 	rm -f "$CONSOLE_SOCK"
