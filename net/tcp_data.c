@@ -145,8 +145,18 @@ bool tcp_ack_process(struct tcp_conn *c, const struct tcp_seg *s)
 	return true;
 }
 
+/* Out-of-order buffers of all connections together stay under a quarter of the pool, so
+ * many connections with holes cannot starve the receive rings. */
+static unsigned ooo_global;
+
+static bool ooo_global_full(void)
+{
+	return ooo_global >= nb_pool_total() / 4;
+}
+
 void tcp_ooo_flush(struct tcp_conn *c)
 {
+	ooo_global -= c->ooo_count;
 	while (c->ooo_head) {
 		struct netbuf *nb = c->ooo_head;
 		c->ooo_head = nb->next;
@@ -162,7 +172,8 @@ static void ooo_insert(struct tcp_conn *c, struct netbuf *nb)
 	struct netbuf **pp = &c->ooo_head;
 	while (*pp && SEQ_LT((*pp)->seq, nb->seq))
 		pp = &(*pp)->next;
-	if (c->ooo_count >= TCP_OOO_MAX || (*pp && (*pp)->seq == nb->seq && (*pp)->len >= nb->len)) {
+	if (c->ooo_count >= TCP_OOO_MAX || ooo_global_full() ||
+	    (*pp && (*pp)->seq == nb->seq && (*pp)->len >= nb->len)) {
 		tcp_stats.ooo_dropped++;
 		nb_free(nb);
 		return;
@@ -172,6 +183,7 @@ static void ooo_insert(struct tcp_conn *c, struct netbuf *nb)
 	nb->next = *pp;
 	*pp = nb;
 	c->ooo_count++;
+	ooo_global++;
 }
 
 void tcp_cb_recv(struct tcp_conn *c, struct netbuf *nb)
@@ -205,6 +217,7 @@ static bool ooo_drain(struct tcp_conn *c)
 		struct netbuf *nb = c->ooo_head;
 		c->ooo_head = nb->next;
 		c->ooo_count--;
+		ooo_global--;
 		any = true;
 		uint32_t old = c->rcv_nxt - nb->seq;
 		if (old >= nb->len) {

@@ -90,6 +90,8 @@ static bool fin_acked_transitions(struct tcp_conn *c)
 		return true;
 	if (c->state == TCP_FIN_WAIT_1) {
 		tcp_set_state(c, TCP_FIN_WAIT_2);
+		if (c->app_closed)                       /* orphan: do not wait forever for a FIN */
+			timer_arm(&c->t_misc, 2ull * tcp_msl_ms() * NS_PER_MS);
 	} else if (c->state == TCP_CLOSING) {
 		tcp_enter_timewait(c);
 		return false;

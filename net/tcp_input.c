@@ -158,6 +158,10 @@ void tcp_conn_established(struct tcp_conn *c)
 	c->retries = 0;
 	c->recover = c->iss;                          /* RFC 6582 §3.2 step 1 */
 	tcp_keepalive_reset(c);
+	if (!l && !c->connected) {
+		tcp_abort(c);                         /* its listener went away: nobody owns it */
+		return;
+	}
 	if (l && !c->app_closed)
 		l->accept(c, l->arg);
 	else if (c->connected && !c->app_closed)

@@ -1,7 +1,8 @@
 /* TCP timers: retransmission (RFC 6298: SRTT/RTTVAR, Karn, exponential back-off, 200 ms
  * floor, 60 s ceiling), persist/zero-window probes (RFC 9293 §3.8.6.1), delayed ACK
- * (RFC 1122 §4.2.3.2, 40 ms), TIME_WAIT (2*MSL) and keepalive (RFC 1122 §4.2.3.6). Each
- * callback holds the connection while it works so a callback into the app may close it. */
+ * (RFC 1122 §4.2.3.2, 40 ms), TIME_WAIT (2*MSL; also bounds an orphaned FIN-WAIT-2) and
+ * keepalive (RFC 1122 §4.2.3.6). Each callback holds the connection while it works so a
+ * callback into the app may close it. */
 #include "net/tcp_priv.h"
 
 static void rtx_fire(struct timer *t);
@@ -167,7 +168,7 @@ static void misc_fire(struct timer *t)
 {
 	struct tcp_conn *c = container_of(t, struct tcp_conn, t_misc);
 	tcp_conn_hold(c);
-	if (c->state == TCP_TIME_WAIT)
+	if (c->state == TCP_TIME_WAIT || (c->state == TCP_FIN_WAIT_2 && c->app_closed))
 		tcp_conn_drop(c, TCP_CLOSE_NORMAL);
 	else if (c->state == TCP_ESTABLISHED && c->ka_idle)
 		keepalive_fire(c);

@@ -182,6 +182,37 @@ static void test_abort_sends_rst(void)
 	th_expect_none();                                /* the delayed ACK died with it */
 }
 
+static void test_orphan_fin_wait_2_times_out(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = open_conn(&iss);
+	tcp_close(c);
+	th_pop(&o);
+	TH_SEG(.seq = P0, .ack = iss + 2, .flags = TCP_ACK);
+	CU_ASSERT_EQUAL(c->state, TCP_FIN_WAIT_2);
+	th_advance_ms(1999);                             /* the peer never sends its FIN */
+	CU_ASSERT_EQUAL(tcp_conn_count(), 1);
+	th_advance_ms(1);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 0);
+	CU_ASSERT_EQUAL(th_app.closes, 0);
+}
+
+static void test_unlisten_orphans_handshake(void)
+{
+	struct th_out o;
+	struct tcp_listener *l = tcp_listen(0, TH_LPORT, 8, th_accept, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	TH_SEG(.seq = 1000, .flags = TCP_SYN);
+	CU_ASSERT_FATAL(th_pop(&o));
+	tcp_unlisten(l);
+	TH_SEG(.seq = 1001, .ack = o.seq + 1, .flags = TCP_ACK);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_RST | TCP_ACK);     /* completed, but nobody would own it */
+	CU_ASSERT_EQUAL(tcp_conn_count(), 0);
+	CU_ASSERT_EQUAL(th_app.accepts, 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "passive close with tcp_close", test_passive_close },
 	{ "passive close with shutdown: closed()", test_passive_close_with_closed_callback },
@@ -191,6 +222,8 @@ static CU_TestInfo tests[] = {
 	{ "FIN retransmitted", test_fin_retransmitted },
 	{ "data after tcp_close: RST", test_data_after_close_gets_rst },
 	{ "tcp_abort sends RST", test_abort_sends_rst },
+	{ "orphaned FIN-WAIT-2 times out", test_orphan_fin_wait_2_times_out },
+	{ "unlisten during a handshake", test_unlisten_orphans_handshake },
 	CU_TEST_INFO_NULL,
 };
 
