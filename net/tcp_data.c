@@ -1,5 +1,6 @@
 /* TCP input, third stage: ACK processing (RFC 9293 §3.10.7.4 fifth step, RFC 5961 §5 ACK
- * checks, RFC 6298 RTT sampling, RFC 5681/6582 duplicate ACKs and NewReno recovery), the send
+ * checks, RFC 6298 RTT sampling, RFC 5681/6582 duplicate ACKs and NewReno recovery, SACK
+ * holes via tcp_sack.c), the send
  * queue it trims, and in-order delivery of data and FIN with a bounded out-of-order queue
  * (seventh and eighth steps) and delayed ACKs (RFC 1122 §4.2.3.2, RFC 5681 §4.2). */
 #include "net/tcp_priv.h"
@@ -61,7 +62,10 @@ static void recovery_ack(struct tcp_conn *c, uint32_t acked)
 		c->in_recovery = false;
 		return;
 	}
-	retransmit_head(c);                           /* partial ACK: next hole */
+	if (c->sack_on && c->nsacked)
+		tcp_sack_retransmit(c, 2);                /* RFC 6675: holes the SACKs point at */
+	else
+		retransmit_head(c);                       /* partial ACK: next hole */
 	c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
 	if (acked >= c->snd_mss)
 		c->cwnd += c->snd_mss;
@@ -95,6 +99,8 @@ static void dup_ack(struct tcp_conn *c)
 	tcp_stats.dup_acks++;
 	if (c->in_recovery) {
 		c->cwnd += c->snd_mss;                  /* inflate for the segment that left */
+		if (c->sack_on)
+			tcp_sack_retransmit(c, 1);
 		return;
 	}
 	if (++c->dupacks != 3 || !SEQ_GT(c->snd_una, c->recover))
@@ -103,7 +109,11 @@ static void dup_ack(struct tcp_conn *c)
 	c->cc->on_loss(c, false);
 	c->recover = c->snd_max;
 	c->in_recovery = true;
-	retransmit_head(c);
+	c->high_rxt = c->snd_una;
+	if (c->sack_on && c->nsacked)
+		tcp_sack_retransmit(c, TCP_SACK_RTX_BURST);   /* every hole below the highest SACK */
+	else
+		retransmit_head(c);
 	c->cwnd = c->ssthresh + 3u * c->snd_mss;
 }
 
@@ -125,6 +135,7 @@ bool tcp_ack_process(struct tcp_conn *c, const struct tcp_seg *s)
 		tcp_send_challenge_ack(c);                /* RFC 5961 §5.2 */
 		return false;
 	}
+	tcp_sack_update(c, s);
 	if (SEQ_GT(s->ack, c->snd_una))
 		ack_new_data(c, s->ack);
 	else if (is_dup_ack(c, s))

@@ -23,6 +23,12 @@ static void opt_one(uint8_t kind, const uint8_t *v, unsigned vlen, struct tcp_op
 		o->ws = v[0] > TCP_WSCALE_MAX ? TCP_WSCALE_MAX : v[0];  /* RFC 7323 §2.3 */
 	} else if (kind == TCPOPT_SACK_PERM && vlen == 0) {
 		o->sack_ok = true;
+	} else if (kind == TCPOPT_SACK && vlen >= 8 && vlen <= 32 && vlen % 8 == 0) {
+		o->nsack = (uint8_t)(vlen / 8);
+		for (unsigned i = 0; i < o->nsack; i++) {
+			o->sack[i][0] = get32(v + 8 * i);
+			o->sack[i][1] = get32(v + 8 * i + 4);
+		}
 	} else if (kind == TCPOPT_TS && vlen == 8) {
 		o->ts_ok = true;
 		o->tsval = get32(v);

@@ -23,6 +23,8 @@
 #define TCP_MSS_DEFAULT     536             /* RFC 9293 §3.7.1: when the peer sends no MSS */
 #define TCP_MSS_MIN         88              /* clamp peer MSS from below (tiny-MSS attack) */
 #define TCP_IW_SEGS         10              /* RFC 6928 initial window */
+#define TCP_SACK_RANGES     8               /* scoreboard entries per connection */
+#define TCP_SACK_RTX_BURST  4               /* hole retransmissions when recovery starts */
 
 /* Timers (RFC 6298, RFC 1122 §4.2.3.2) */
 #define TCP_RTO_INIT_NS     (1000 * NS_PER_MS)   /* RFC 6298 §2.1 */
@@ -50,6 +52,8 @@ struct tcp_opts {                 /* options of one segment, decoded (host order
 	uint16_t mss;
 	uint8_t ws;
 	uint32_t tsval, tsecr;
+	uint8_t nsack;                /* SACK blocks (RFC 2018 §3), left/right edges */
+	uint32_t sack[4][2];
 };
 
 struct tcp_seg {                  /* a received segment, validated and decoded */
@@ -136,6 +140,10 @@ struct tcp_conn {
 	unsigned dupacks;
 	bool in_recovery;
 	uint32_t recover;
+	/* SACK scoreboard (RFC 6675): ranges the peer holds above snd_una, sorted, disjoint */
+	uint32_t sacked[TCP_SACK_RANGES][2];
+	unsigned nsacked;
+	uint32_t high_rxt;                    /* RFC 6675 HighRxt: retransmitted up to here */
 	uint64_t cc_priv[4];
 
 	/* keepalive */
@@ -211,6 +219,9 @@ void tcp_keepalive_reset(struct tcp_conn *c);
 /* tcp_fsm.c: a segment for an existing connection (state machine). Takes ownership of nb. */
 void tcp_fsm_input(struct tcp_conn *c, struct tcp_seg *s, struct netbuf *nb);
 void tcp_syn_sent_input(struct tcp_conn *c, struct tcp_seg *s, struct netbuf *nb);
+/* tcp_sack.c: the peer's SACK blocks (RFC 2018) and SACK-based retransmission (RFC 6675) */
+void tcp_sack_update(struct tcp_conn *c, const struct tcp_seg *s);
+void tcp_sack_retransmit(struct tcp_conn *c, unsigned max_segs);
 /* tcp_data.c: ACK processing and in-order delivery */
 bool tcp_ack_process(struct tcp_conn *c, const struct tcp_seg *s);
 void tcp_data_input(struct tcp_conn *c, struct tcp_seg *s, struct netbuf *nb);

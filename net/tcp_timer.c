@@ -104,6 +104,7 @@ static void rto_expired(struct tcp_conn *c)
 	c->cc->on_loss(c, true);
 	c->in_recovery = false;
 	c->dupacks = 0;
+	c->nsacked = 0;                              /* resend everything (RFC 6675 §5.1 allows) */
 	c->snd_nxt = c->snd_una;                     /* go back N */
 	tcp_output(c);
 	if (!timer_pending(&c->t_rtx))

@@ -1,6 +1,7 @@
 /* TCP retransmission with the fake clock: RFC 6298 RTO from measured RTT, exponential
- * back-off, Karn's rule, the 60 s ceiling, giving up after TCP_MAX_RETRIES, and fast
- * retransmit on three duplicate ACKs with NewReno partial/full ACKs (RFC 5681, RFC 6582). */
+ * back-off, Karn's rule, the 60 s ceiling, giving up after TCP_MAX_RETRIES, fast retransmit
+ * on three duplicate ACKs with NewReno partial/full ACKs (RFC 5681, RFC 6582), SACK-based
+ * recovery (RFC 6675), and the Reno and CUBIC (RFC 9438) window curves. */
 #include <string.h>
 #include "tcp_harness.h"
 
@@ -200,12 +201,96 @@ static void test_default_cc(void)
 	CU_ASSERT_EQUAL(c->cwnd, 10000);
 }
 
+/* ACK with up to two SACK blocks, edges relative to base. */
+static void sack_ack(uint32_t base, uint32_t ack, int n, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2)
+{
+	uint8_t opt[20] = { 1, 1, 5, (uint8_t)(2 + 8 * n) };
+	uint32_t e[4] = { base + l1, base + r1, base + l2, base + r2 };
+	for (int i = 0; i < 2 * n; i++)
+		for (int b = 0; b < 4; b++)
+			opt[4 + 4 * i + b] = (uint8_t)(e[i] >> (24 - 8 * b));
+	TH_SEG(.seq = P0, .ack = base + ack, .flags = TCP_ACK, .opt = opt, .optlen = 4 + 8u * n);
+}
+
+/* Two segments lost in one window: SACK recovery resends both holes when it starts and
+ * does not resend the second again on the partial ACK (NewReno alone would need 2 RTTs). */
+static void test_sack_recovery_two_holes(void)
+{
+	static const uint8_t syn[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 };
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = th_open(1000, syn, 8, &iss, NULL);
+	CU_ASSERT_TRUE_FATAL(c->sack_on);
+	uint32_t b = iss + 1;
+	CU_ASSERT_EQUAL(tcp_send(c, buf, 8000), 8000);
+	for (int i = 0; i < 8; i++)
+		CU_ASSERT_FATAL(th_pop(&o));
+	TH_SEG(.seq = P0, .ack = b + 1000, .flags = TCP_ACK);          /* segment 1 */
+	sack_ack(b, 1000, 1, 2000, 3000, 0, 0);                       /* 3: dup 1 */
+	sack_ack(b, 1000, 1, 2000, 4000, 0, 0);                       /* 4: dup 2 */
+	th_expect_none();
+	sack_ack(b, 1000, 2, 5000, 6000, 2000, 4000);                 /* 6: dup 3 */
+	CU_ASSERT_EQUAL(c->nsacked, 2);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, b + 1000);
+	CU_ASSERT_EQUAL(o.len, 1000);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, b + 4000);                             /* the second hole too */
+	CU_ASSERT_EQUAL(o.len, 1000);
+	CU_ASSERT(memcmp(o.data, buf + 4000, 1000) == 0);
+	th_expect_none();
+	sack_ack(b, 1000, 2, 5000, 7000, 2000, 4000);                 /* 7: nothing new to resend */
+	th_expect_none();
+	sack_ack(b, 4000, 1, 5000, 7000, 0, 0);                       /* partial ACK */
+	th_expect_none();                                             /* 4000.. already resent */
+	CU_ASSERT_TRUE(c->in_recovery);
+	CU_ASSERT_EQUAL(c->nsacked, 1);
+	TH_SEG(.seq = P0, .ack = b + 8000, .flags = TCP_ACK);
+	CU_ASSERT_FALSE(c->in_recovery);
+	CU_ASSERT_EQUAL(c->nsacked, 0);
+	CU_ASSERT_EQUAL(tcp_stats.retrans_segs, 2);
+	CU_ASSERT_EQUAL(tcp_stats.fast_retrans, 1);
+	/* blocks outside what was sent are ignored */
+	CU_ASSERT_EQUAL(tcp_send(c, buf, 1000), 1000);
+	th_pop(&o);
+	sack_ack(b, 8000, 1, 9000, 12000, 0, 0);
+	CU_ASSERT_EQUAL(c->nsacked, 0);
+}
+
+static void test_sack_scoreboard_merge(void)
+{
+	static const uint8_t syn[8] = { 2, 4, 0x03, 0xe8, 1, 1, 4, 2 };
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = th_open(1000, syn, 8, &iss, NULL);
+	uint32_t b = iss + 1;
+	CU_ASSERT_EQUAL(tcp_send(c, buf, 8000), 8000);
+	while (th_pop(&o))
+		;
+	sack_ack(b, 0, 2, 5000, 6000, 1000, 2000);
+	sack_ack(b, 0, 1, 3000, 4000, 0, 0);
+	CU_ASSERT_EQUAL_FATAL(c->nsacked, 3);
+	CU_ASSERT_EQUAL(c->sacked[0][0], b + 1000);
+	CU_ASSERT_EQUAL(c->sacked[1][0], b + 3000);
+	CU_ASSERT_EQUAL(c->sacked[2][0], b + 5000);
+	CU_ASSERT_EQUAL(c->sacked[2][1], b + 6000);
+	sack_ack(b, 0, 1, 1500, 5500, 0, 0);                          /* bridges all three */
+	CU_ASSERT_EQUAL_FATAL(c->nsacked, 1);
+	CU_ASSERT_EQUAL(c->sacked[0][0], b + 1000);
+	CU_ASSERT_EQUAL(c->sacked[0][1], b + 6000);
+	TH_SEG(.seq = P0, .ack = b + 3000, .flags = TCP_ACK);          /* cumulative ACK trims */
+	CU_ASSERT_EQUAL(c->sacked[0][0], b + 3000);
+	fake_netdev_reset();
+}
+
 static CU_TestInfo tests[] = {
 	{ "RTO back-off and Karn", test_rto_backoff_and_karn },
 	{ "RTO ceiling and giving up", test_rto_ceiling_and_give_up },
 	{ "fast retransmit and NewReno", test_fast_retransmit_newreno },
 	{ "slow start and congestion avoidance", test_slow_start_growth },
 	{ "CUBIC window curve", test_cubic_curve },
+	{ "SACK recovery of two holes", test_sack_recovery_two_holes },
+	{ "SACK scoreboard merging", test_sack_scoreboard_merge },
 	{ "default congestion control", test_default_cc },
 	CU_TEST_INFO_NULL,
 };
