@@ -3,6 +3,7 @@
  * a TCP function still holds it). Also init/reset and the ss-like and netstat-like printers. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "net/tcp_priv.h"
 
@@ -296,18 +297,35 @@ void tcp_conns_print(void)
 	}
 }
 
-#define P(f) printf("    %-20s %llu\n", #f, (unsigned long long)tcp_stats.f)
+#define F(f) { #f, offsetof(struct tcp_stats, f) }
+static const struct { const char *name; size_t off; } stat_fields[] = {
+	F(active_opens), F(passive_opens), F(attempt_fails), F(estab_resets), F(curr_estab),
+	F(in_segs), F(out_segs), F(retrans_segs), F(in_errs), F(bad_csum), F(bad_off),
+	F(short_seg), F(bad_opt), F(out_rsts), F(no_port), F(rst_no_conn), F(conn_table_full),
+	F(listen_overflow), F(bad_listen_seg), F(syn_cookies_sent), F(syn_cookies_ok),
+	F(syn_cookies_failed), F(challenge_acks), F(challenge_limited), F(rst_ignored),
+	F(out_of_window), F(ack_too_new), F(ack_too_old), F(no_ack), F(paws_dropped),
+	F(ooo_queued), F(ooo_dropped), F(dup_data), F(rcv_after_close), F(data_in_syn),
+	F(delayed_acks), F(rto_timeouts), F(conn_timeouts), F(persist_probes), F(fast_retrans),
+	F(dup_acks), F(keepalive_probes), F(timewait_reused), F(out_nobuf),
+};
+#undef F
+
+static uint64_t stat_value(size_t i)
+{
+	return *(const uint64_t *)((const char *)&tcp_stats + stat_fields[i].off);
+}
+
+void tcp_stats_foreach(void (*fn)(void *arg, const char *section, const char *name, uint64_t value),
+		       void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(stat_fields); i++)
+		fn(arg, "tcp", stat_fields[i].name, stat_value(i));
+}
+
 void tcp_stats_print(void)
 {
 	printf("Tcp:\n");
-	P(active_opens); P(passive_opens); P(attempt_fails); P(estab_resets); P(curr_estab);
-	P(in_segs); P(out_segs); P(retrans_segs); P(in_errs); P(bad_csum); P(bad_off);
-	P(short_seg); P(bad_opt); P(out_rsts); P(no_port); P(rst_no_conn); P(conn_table_full);
-	P(listen_overflow); P(bad_listen_seg); P(syn_cookies_sent); P(syn_cookies_ok);
-	P(syn_cookies_failed); P(challenge_acks); P(challenge_limited); P(rst_ignored);
-	P(out_of_window); P(ack_too_new); P(ack_too_old); P(no_ack); P(paws_dropped);
-	P(ooo_queued); P(ooo_dropped); P(dup_data); P(rcv_after_close); P(data_in_syn);
-	P(delayed_acks); P(rto_timeouts); P(conn_timeouts); P(persist_probes); P(fast_retrans);
-	P(dup_acks); P(keepalive_probes); P(timewait_reused); P(out_nobuf);
+	for (size_t i = 0; i < ARRAY_SIZE(stat_fields); i++)
+		printf("    %-20s %llu\n", stat_fields[i].name, (unsigned long long)stat_value(i));
 }
-#undef P

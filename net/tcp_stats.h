@@ -54,5 +54,8 @@ extern struct tcp_stats tcp_stats;
 
 /* Print every counter like netstat -s. */
 void tcp_stats_print(void);
+/* Call fn for every counter (section "tcp"), e.g. for the metrics exporter. */
+void tcp_stats_foreach(void (*fn)(void *arg, const char *section, const char *name, uint64_t value),
+		       void *arg);
 
 #endif

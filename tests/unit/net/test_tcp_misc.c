@@ -106,11 +106,33 @@ static void test_printers_run(void)
 	CU_ASSERT_EQUAL(tcp_conn_count(), 1);
 }
 
+static unsigned seen;
+static uint64_t passive;
+
+static void stat_cb(void *arg, const char *section, const char *name, uint64_t value)
+{
+	CU_ASSERT_STRING_EQUAL(section, "tcp");
+	seen++;
+	if (strcmp(name, "passive_opens") == 0)
+		passive = value;
+}
+
+static void test_stats_foreach(void)
+{
+	uint32_t iss;
+	th_open(1000, th_opt_mss1460, 4, &iss, NULL);
+	seen = 0;
+	tcp_stats_foreach(stat_cb, NULL);
+	CU_ASSERT_EQUAL(seen, sizeof(struct tcp_stats) / sizeof(uint64_t));   /* every counter */
+	CU_ASSERT_EQUAL(passive, 1);
+}
+
 static CU_TestInfo tests[] = {
 	{ "keepalive", test_keepalive },
 	{ "simultaneous open", test_simultaneous_open },
 	{ "TIME-WAIT reuse by a newer SYN", test_timewait_reuse },
 	{ "ss/netstat printers", test_printers_run },
+	{ "counters for exporters", test_stats_foreach },
 	CU_TEST_INFO_NULL,
 };
 
