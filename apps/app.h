@@ -15,4 +15,8 @@ extern const struct app app_echo;
 
 const struct app *app_find(const char *name);
 
+/* The management HTTP endpoint (apps/metrics.c): listens when metrics.port is set.
+ * Returns 0 (also when not configured) or -1 after logging why. */
+int metrics_start(const struct config *cfg);
+
 #endif

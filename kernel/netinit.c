@@ -107,5 +107,7 @@ void net_bringup(const struct config *cfg)
 		boot_fail("app=%s: no such appliance (this image has: echo)", name);
 	if (app->start(cfg) < 0)
 		boot_fail("app=%s failed to start", app->name);
+	if (metrics_start(cfg) < 0)
+		boot_fail("metrics.port: the metrics endpoint failed to start");
 	irq_on();
 }

@@ -9,6 +9,7 @@
 struct net_stats net_stats;
 
 __attribute__((weak)) void tcp_stats_print(void);
+__attribute__((weak)) void tcp_stats_foreach(net_stat_fn fn, void *arg);
 
 struct field {
 	const char *name;
@@ -76,6 +77,24 @@ static void print_dev(const struct netdev *d)
 	       (unsigned long long)s->poll_hist[2], (unsigned long long)s->poll_hist[3],
 	       (unsigned long long)s->poll_hist[4], (unsigned long long)s->poll_hist[5],
 	       (unsigned long long)s->poll_hist[6], (unsigned long long)s->poll_hist[7]);
+}
+
+static void each(const char *sec, const void *base, const struct field *f, size_t n,
+		 net_stat_fn fn, void *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		fn(arg, sec, f[i].name, *(const uint64_t *)((const char *)base + f[i].off));
+}
+
+void net_stats_foreach(net_stat_fn fn, void *arg)
+{
+	each("ether", &net_stats.ether, ether_f, ARRAY_SIZE(ether_f), fn, arg);
+	each("arp", &net_stats.arp, arp_f, ARRAY_SIZE(arp_f), fn, arg);
+	each("ipv4", &net_stats.ipv4, ipv4_f, ARRAY_SIZE(ipv4_f), fn, arg);
+	each("icmp", &net_stats.icmp, icmp_f, ARRAY_SIZE(icmp_f), fn, arg);
+	each("udp", &net_stats.udp, udp_f, ARRAY_SIZE(udp_f), fn, arg);
+	if (tcp_stats_foreach)
+		tcp_stats_foreach(fn, arg);
 }
 
 void net_stats_print(void)

@@ -91,4 +91,9 @@ extern struct net_stats net_stats;
 /* Print every counter (and each netdev's ip -s link counters) like netstat -s. */
 void net_stats_print(void);
 
+/* Every protocol counter, section by section ("ether", "arp", "ipv4", "icmp", "udp", and
+ * "tcp" when TCP is linked in), for exporters such as the metrics endpoint. */
+typedef void (*net_stat_fn)(void *arg, const char *section, const char *name, uint64_t value);
+void net_stats_foreach(net_stat_fn fn, void *arg);
+
 #endif
