@@ -22,10 +22,12 @@ static uint32_t max_conns = TCP_MAX_CONNS_DEFAULT;
 static uint32_t msl_ms = TCP_MSL_DEFAULT_MS;
 static const struct tcp_cc_ops *default_cc = &tcp_cc_reno;
 
+static uint32_t seed;                   /* from the boot secret, fixed at tcp_init() */
+
 static unsigned bucket(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 {
-	/* Multiplicative mix; the ISN secret is not needed: the table bound caps chain abuse. */
-	uint32_t h = raddr * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu ^ laddr;
+	/* A cheap seeded mix (every segment pays for it); the table bound caps any chain. */
+	uint32_t h = (raddr ^ seed) * 0x9e3779b1u ^ ((uint32_t)rport << 16 | lport) * 0x85ebca6bu ^ laddr;
 	h ^= h >> 15;
 	h *= 0xc2b2ae35u;
 	h ^= h >> 13;
@@ -264,6 +266,7 @@ void tcp_reset(void)
 	max_conns = TCP_MAX_CONNS_DEFAULT;
 	msl_ms = TCP_MSL_DEFAULT_MS;
 	default_cc = &tcp_cc_reno;
+	seed = tcp_hash_seed();                 /* the table is empty: safe to change */
 	tcp_challenge_reset();
 }
 

@@ -62,3 +62,9 @@ uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
 	uint32_t m = (uint32_t)(time_now_ns() / (4 * NS_PER_US));
 	return m + f;
 }
+
+/* A per-boot seed for the connection hash table, so chains cannot be aimed at offline. */
+uint32_t tcp_hash_seed(void)
+{
+	return (uint32_t)siphash_2w(0x636f6e6e68617368ull, 0);
+}

@@ -180,6 +180,7 @@ void tcp_enter_timewait(struct tcp_conn *c);
 
 /* tcp_isn.c */
 uint32_t tcp_isn(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport);
+uint32_t tcp_hash_seed(void);
 uint32_t tcp_cookie_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport,
 			 uint32_t a, uint32_t b);
 /* tcp_cookie.c: SYN cookies when a listener's backlog is full (RFC 4987 §3.6) */
