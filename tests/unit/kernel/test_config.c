@@ -1,4 +1,5 @@
 /* kernel/config.c: command-line keys, repeatable keys, numbers, addresses, exact errors. */
+#include <stdio.h>
 #include <string.h>
 #include "unit.h"
 #include "kernel/config.h"
@@ -155,3 +156,28 @@ static CU_TestInfo file_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 UNIT_SUITE("kernel/config-file", setup, NULL, file_tests);
+
+/* The example configurations shipped in apps/examples/ must parse. */
+static void test_shipped_examples_parse(void)
+{
+	static const char *const files[] = { "apps/examples/echo.conf" };
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f = fopen(files[i], "r");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		static char buf[16384];
+		size_t n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		setup();
+		int rc = config_parse_text(&c, buf, n, files[i], err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "%s\n", err);
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_PTR_NOT_NULL(config_get(&c, "app"));
+	}
+}
+
+static CU_TestInfo example_tests[] = {
+	{ "shipped examples parse", test_shipped_examples_parse },
+	CU_TEST_INFO_NULL,
+};
+UNIT_SUITE("kernel/config-examples", setup, NULL, example_tests);
