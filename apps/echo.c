@@ -102,7 +102,8 @@ static void echo_accept(struct tcp_conn *c, void *arg)
 }
 
 /* UDP: send the datagram straight back, zero-copy (udp_send_nb takes nb). */
-static void echo_udp_recv(struct udp_sock *s, struct netbuf *nb, uint32_t src, uint16_t sport, void *arg)
+static void echo_udp_recv(struct udp_sock *s, struct netbuf *nb, uint32_t src, uint16_t sport,
+			  void *arg)
 {
 	udp_send_nb(s, nb, src, sport);
 }

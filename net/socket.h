@@ -65,8 +65,8 @@ void tcp_set_keepalive(struct tcp_conn *c, uint32_t idle_ms, uint32_t intvl_ms, 
 /* Active open to dst:dport (host order). connected(c, 0, arg) once ESTABLISHED, or
  * connected(c, reason, arg) on failure (c invalid afterwards, no closed() then).
  * NULL when no route, no local port or the table is full. */
-struct tcp_conn *tcp_connect(uint32_t dst, uint16_t dport, const struct tcp_callbacks *cb, void *arg,
-			     void (*connected)(struct tcp_conn *c, int err, void *arg));
+struct tcp_conn *tcp_connect(uint32_t dst, uint16_t dport, const struct tcp_callbacks *cb,
+			     void *arg, void (*connected)(struct tcp_conn *c, int err, void *arg));
 
 /* Addresses of a connection (host order). */
 void tcp_conn_addrs(const struct tcp_conn *c, uint32_t *laddr, uint16_t *lport,

@@ -185,8 +185,8 @@ static uint16_t pick_port(uint32_t src, uint32_t dst, uint16_t dport)
 	return 0;
 }
 
-struct tcp_conn *tcp_connect(uint32_t dst, uint16_t dport, const struct tcp_callbacks *cb, void *arg,
-			     void (*connected)(struct tcp_conn *c, int err, void *arg))
+struct tcp_conn *tcp_connect(uint32_t dst, uint16_t dport, const struct tcp_callbacks *cb,
+			     void *arg, void (*connected)(struct tcp_conn *c, int err, void *arg))
 {
 	uint32_t src = ipv4_select_src(dst);
 	uint16_t lport = src ? pick_port(src, dst, dport) : 0;
