@@ -3,6 +3,7 @@
  * send buffer has room, otherwise held (at most one receive window) until sent() says there is
  * room again; the peer's window only reopens as bytes are echoed, so memory stays bounded. */
 #include <stdlib.h>
+#include <string.h>
 #include "apps/app.h"
 #include "kernel/config.h"
 #include "kernel/log.h"
@@ -61,6 +62,10 @@ static void echo_recv(struct tcp_conn *c, struct netbuf *nb, void *arg)
 	struct echo_conn *e = arg;
 	if (!nb) {
 		e->peer_fin = true;
+	} else if (e->pend_tail && nb_tailroom(e->pend_tail) >= nb->len) {
+		/* coalesce: held buffers stay few even if the peer sends tiny segments */
+		memcpy(nb_put(e->pend_tail, nb->len), nb->data, nb->len);
+		nb_free(nb);
 	} else {
 		nb->next = NULL;
 		if (e->pend_tail)

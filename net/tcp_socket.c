@@ -78,8 +78,16 @@ int tcp_send_nb(struct tcp_conn *c, struct netbuf *nb)
 		c->sndbuf_was_full = true;
 		return -1;
 	}
-	if (nb->len == 0) {
+	struct netbuf *t = c->sndq_tail;
+	if (nb->len == 0 || (t && nb_tailroom(t) >= nb->len)) {
+		/* small pieces are copied into the last buffer: the queue's buffer count stays
+		 * bounded by bytes, not by how finely the app (or a peer) cut the data */
+		if (nb->len) {
+			memcpy(nb_put(t, nb->len), nb->data, nb->len);
+			c->snd_queued += nb->len;
+		}
 		nb_free(nb);
+		tcp_output(c);
 		return 0;
 	}
 	sndq_append_nb(c, nb);

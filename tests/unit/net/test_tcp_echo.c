@@ -120,6 +120,25 @@ static void test_tcp_echo_backpressure(void)
 	CU_ASSERT_EQUAL(tcp_stats.retrans_segs, 0);
 }
 
+/* A peer that cuts its data into 1-byte segments while not reading cannot make the echo
+ * path hold one netbuf per byte: the send queue and the app's held data coalesce. */
+static void test_tiny_segments_use_few_buffers(void)
+{
+	start_echo("echo.port=7");
+	uint32_t iss = handshake(7, 0);
+	struct tcp_conn *c = tcp_conn_lookup(TH_US, 7, TH_PEER, TH_PPORT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(tcp_send(c, sent, TCP_SNDBUF - 1000), TCP_SNDBUF - 1000);
+	unsigned before = nb_pool_free();
+	for (unsigned i = 0; i < 3000; i++) {
+		TH_SEG(.seq = 1001 + i, .ack = iss + 1, .flags = TCP_ACK, .win = 0, .data = "z", .len = 1);
+		fake_netdev_reset();
+	}
+	CU_ASSERT_EQUAL(c->snd_queued, TCP_SNDBUF);     /* 1000 echoed into the send buffer */
+	CU_ASSERT_EQUAL(c->rcv_held, 2000);              /* 2000 held by the app */
+	CU_ASSERT(before - nb_pool_free() <= 4);
+}
+
 static void test_udp_echo(void)
 {
 	start_echo("echo.port=7777");
@@ -172,6 +191,7 @@ static void test_bad_port_and_registry(void)
 static CU_TestInfo tests[] = {
 	{ "TCP echo and FIN", test_tcp_echo_and_fin },
 	{ "TCP echo backpressure", test_tcp_echo_backpressure },
+	{ "tiny segments use few buffers", test_tiny_segments_use_few_buffers },
 	{ "UDP echo", test_udp_echo },
 	{ "bad echo.port, app_find", test_bad_port_and_registry },
 	CU_TEST_INFO_NULL,
