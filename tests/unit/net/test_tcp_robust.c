@@ -39,6 +39,12 @@ static void check_invariants(void)
 				tcp_state_names[c->state], c->snd_una, c->snd_nxt, c->snd_max,
 				c->snd_queued, c->ooo_count, c->busy);
 		CU_ASSERT_FATAL(ok);
+		for (unsigned i = 0; i < c->nsacked; i++) {       /* scoreboard sorted, disjoint */
+			CU_ASSERT_FATAL(SEQ_LT(c->sacked[i][0], c->sacked[i][1]));
+			CU_ASSERT_FATAL(SEQ_GEQ(c->sacked[i][0], c->snd_una));
+			if (i)
+				CU_ASSERT_FATAL(SEQ_GT(c->sacked[i][0], c->sacked[i - 1][1]));
+		}
 	}
 }
 
@@ -52,6 +58,22 @@ static void one_segment(void)
 	unsigned optlen = (rnd() % 8 == 0) ? (rnd() % 11) * 4 : 0;
 	for (unsigned i = 0; i < optlen; i++)
 		opt[i] = (uint8_t)(rnd() % 4 == 0 ? rnd() : (rnd() % 10));
+	if (optlen == 0 && rnd() % 2) {                  /* well-formed options: SACK_PERM or blocks */
+		static const uint8_t perm[4] = { 1, 1, 4, 2 };
+		memcpy(opt, perm, 4);
+		optlen = 4;
+		if (c && c->sack_on) {
+			unsigned n = 1 + rnd() % 3;
+			opt[2] = 5;
+			opt[3] = (uint8_t)(2 + 8 * n);
+			for (unsigned i = 0; i < 2 * n; i++) {
+				uint32_t e = near(c->snd_una + rnd() % (c->snd_max - c->snd_una + 1));
+				for (int b = 0; b < 4; b++)
+					opt[4 + 4 * i + b] = (uint8_t)(e >> (24 - 8 * b));
+			}
+			optlen = 4 + 8 * n;
+		}
+	}
 	unsigned len = rnd() % 3 == 0 ? rnd() % sizeof(data) : rnd() % 20;
 	for (unsigned i = 0; i < len; i++)
 		data[i] = (uint8_t)rnd();
