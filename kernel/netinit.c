@@ -86,6 +86,11 @@ void net_bringup(const struct config *cfg)
 	net_init();
 	seed_tcp_secret();
 	tcp_init();
+	uint32_t max_conns;
+	char err[128];
+	if (config_get_uint(cfg, "tcp.max_conns", TCP_MAX_CONNS_DEFAULT, 1, 1000000, &max_conns, err, sizeof(err)) < 0)
+		boot_fail("%s", err);
+	tcp_set_max_conns(max_conns);
 	e1000_register();
 	virtio_net_register();
 	pci_init();
