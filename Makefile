@@ -21,7 +21,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # ---- kernel ---------------------------------------------------------------------------
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror=implicit-function-declaration \
-	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmodel=small -fno-stack-protector \
+	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mcmodel=small -fstack-protector-strong -mstack-protector-guard=global -D_FORTIFY_SOURCE=2 \
 	-fno-omit-frame-pointer -fno-common -nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) \
 	-I. -DPEREGRINE_VERSION='"$(VERSION)"' -MMD -MP
 KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLY__

@@ -193,10 +193,14 @@ cpu_ext_edx:    .long 0
 
 	.section .bss
 	.p2align 12
-	.globl boot_pml4, boot_pdpt, boot_pd, boot_stack_bottom, boot_stack_top
+	.globl boot_pml4, boot_pdpt, boot_pd, boot_stack_guard, boot_stack_bottom, boot_stack_top
 boot_pml4:  .skip 4096
 boot_pdpt:  .skip 4096
 boot_pd:    .skip 4 * 4096
+/* One page left unmapped by arch_protect_kernel() (arch/x86_64/paging.c): an overflow of the
+ * boot stack faults there (#PF, then #DF on its IST stack) instead of overwriting the tables. */
+boot_stack_guard:
+	.skip 4096
 boot_stack_bottom:
 	.skip 65536
 boot_stack_top:

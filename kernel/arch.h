@@ -15,4 +15,8 @@ uint64_t arch_tsc_hz(void);
 /* CPU description for the banner: vendor, brand, features in use. */
 void arch_cpu_describe(char *buf, unsigned len);
 
+/* After mem_init() and arch_init() (ACPI reads the BIOS data area in page 0): replace the
+ * boot identity map with a W^X one (arch/x86_64/paging.c) and unmap page 0 and stack guards. */
+void arch_protect_kernel(const struct boot_info *bi);
+
 #endif

@@ -14,6 +14,7 @@
 #include "kernel/time.h"
 #include "kernel/kmain.h"
 #include "kernel/shell.h"
+#include "kernel/ssp.h"
 #include "arch/x86_64/io.h"
 
 extern uint32_t boot_tsc_lo, boot_tsc_hi;
@@ -119,10 +120,12 @@ static void load_config(void)
 	log_info("config: %s (%llu bytes)", name, (unsigned long long)(m->end - m->start));
 }
 
-void kmain(uint32_t magic, uint32_t info)
+/* No canary in kmain's own frame: ssp_init() changes the guard while this frame is live. */
+__attribute__((no_stack_protector)) void kmain(uint32_t magic, uint32_t info)
 {
 	char err[160];
 
+	ssp_init();
 	console_init(false);
 	arch_init_early();
 	if (multiboot_parse(magic, (const void *)(uintptr_t)info, &bi) < 0)
@@ -131,6 +134,7 @@ void kmain(uint32_t magic, uint32_t info)
 	mem_init(&bi);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	arch_init(&bi);
+	arch_protect_kernel(&bi);
 	if (config_parse_cmdline(&kconfig, bi.cmdline, err, sizeof(err)) < 0)
 		boot_fail("command line: %s", err);
 	load_config();

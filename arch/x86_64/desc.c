@@ -5,11 +5,13 @@
 #include <string.h>
 #include "kernel/arch.h"
 #include "arch_priv.h"
+#include "protect.h"
 
 #define IST_DF  1
 #define IST_NMI 2
 #define IST_MC  3
 #define IST_SIZE (16 * 1024)
+#define IST_GUARD 4096      /* unmapped by arch_protect_kernel(): an overflow faults */
 
 /* 64-bit TSS, Intel SDM vol 3 §8.7 figure 8-11. */
 struct tss64 {
@@ -38,7 +40,8 @@ struct desc_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-static uint8_t ist_stacks[3][IST_SIZE] __attribute__((aligned(16)));
+/* Each IST stack sits on its own pages with a guard page below it (offset 0). */
+static uint8_t ist_stacks[3][IST_GUARD + IST_SIZE] __attribute__((aligned(4096)));
 static struct tss64 tss;
 static uint64_t gdt[5] __attribute__((aligned(16)));
 static struct idt_gate idt[256] __attribute__((aligned(16)));
@@ -93,9 +96,9 @@ void arch_init_early(void)
 {
 	memset(&tss, 0, sizeof(tss));
 	/* Stacks grow down: the IST slot holds the top. */
-	tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + IST_SIZE);
-	tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + IST_SIZE);
-	tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + IST_SIZE);
+	tss.ist[IST_DF - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + IST_GUARD + IST_SIZE);
+	tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + IST_GUARD + IST_SIZE);
+	tss.ist[IST_MC - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + IST_GUARD + IST_SIZE);
 	tss.iomap_base = sizeof(tss);       /* no I/O permission bitmap */
 	gdt_load();
 
@@ -106,4 +109,12 @@ void arch_init_early(void)
 	idt_set(18, isr_stub_table[18], IST_MC);
 	struct desc_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 	__asm__ volatile("lidt %0" :: "m"(p) : "memory");
+}
+
+unsigned desc_stack_guards(uint64_t *out, unsigned max)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < 3 && n < max; i++)
+		out[n++] = (uint64_t)(uintptr_t)ist_stacks[i];
+	return n;
 }

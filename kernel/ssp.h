@@ -1,0 +1,15 @@
+/* Stack protector support: the canary (__stack_chk_guard) and what happens when a function
+ * finds it overwritten. The kernel is built with -fstack-protector-strong and
+ * -mstack-protector-guard=global, so every protected frame compares against one global. */
+#ifndef KERNEL_SSP_H
+#define KERNEL_SSP_H
+
+/* Pick a random canary (RDRAND when the CPU has it, else TSC jitter). Call first thing in
+ * kmain: a protected function that is on the stack across this call would fail its check on
+ * return, so the caller (kmain) must be built without a canary (__attribute__((no_stack_protector))). */
+void ssp_init(void);
+
+/* Where the canary came from, for the banner/log: "rdrand" or "tsc". */
+const char *ssp_source(void);
+
+#endif
