@@ -30,14 +30,16 @@ static void add_mmap(struct boot_info *bi, uint64_t base, uint64_t len, uint32_t
 		bi->mmap[bi->mmap_count++] = (struct boot_mmap){ base, len, type ? type : MMAP_RESERVED };
 }
 
-static void add_module(struct boot_info *bi, uint64_t start, uint64_t end, const char *name)
+/* name: namemax bytes at most are readable (the string may lack its NUL). */
+static void add_module(struct boot_info *bi, uint64_t start, uint64_t end, const char *name,
+		       size_t namemax)
 {
 	if (bi->mod_count >= BOOT_MODS_MAX || end < start)
 		return;
 	struct boot_module *m = &bi->mods[bi->mod_count++];
 	m->start = start;
 	m->end = end;
-	copy_str(m->name, sizeof(m->name), name, 255);
+	copy_str(m->name, sizeof(m->name), name, namemax);
 }
 
 /* Multiboot 0.6.96 §3.3: flags say which fields are valid. */
@@ -54,7 +56,7 @@ static int parse_mb1(const uint8_t *p, struct boot_info *bi)
 		const uint8_t *m = phys(rd32(p + 24));
 		uint32_t n = rd32(p + 20);
 		for (uint32_t i = 0; i < n && i < BOOT_MODS_MAX; i++, m += 16)
-			add_module(bi, rd32(m), rd32(m + 4), rd32(m + 8) ? phys(rd32(m + 8)) : "");
+			add_module(bi, rd32(m), rd32(m + 4), rd32(m + 8) ? phys(rd32(m + 8)) : "", 255);
 	}
 	if (flags & MB1_F_MMAP) {
 		const uint8_t *e = phys(rd32(p + 48)), *end = e + rd32(p + 44);
@@ -92,7 +94,8 @@ static void mb2_tag(const uint8_t *t, uint32_t size, struct boot_info *bi)
 		break;
 	case MB2_TAG_MODULE:
 		if (blen >= 8)
-			add_module(bi, rd32(body), rd32(body + 4), blen > 8 ? (const char *)body + 8 : "");
+			/* the string ends inside the tag even when its NUL is missing */
+			add_module(bi, rd32(body), rd32(body + 4), (const char *)body + 8, blen - 8);
 		break;
 	case MB2_TAG_MMAP: {
 		if (blen < 8)
