@@ -1,0 +1,242 @@
+/* Shared support for the libFuzzer harnesses (see fuzz_stack.h): stack set-up and teardown
+ * with a leak check, a fake eth0 that frees every transmitted frame after noting the TCP
+ * sequence numbers in it, and the record splitter that turns one input into several frames. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "fuzz_stack.h"
+#include "unit.h"                 /* fake_now / fake_advance (tests/unit/fakes/clock.c) */
+#include "apps/app.h"
+#include "kernel/log.h"
+#include "kernel/time.h"
+#include "kernel/timer.h"
+#include "net/net.h"
+#include "net/arp.h"
+#include "net/tcp.h"
+#include "net/checksum.h"
+#include "net/byteorder.h"
+#include "net/proto/ether.h"
+#include "net/proto/ipv4.h"
+#include "net/tcp_proto.h"
+
+#define FZ_POOL_BUFS 128          /* small, so pool exhaustion is reachable */
+#define FZ_T0        (1000 * NS_PER_S)
+
+struct netdev *fz_dev;
+const uint8_t fz_our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+const uint8_t fz_peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+static _Alignas(4096) uint8_t pool_mem[FZ_POOL_BUFS * NB_SIZE];
+
+/* What the peer would send next, learnt from our last transmitted TCP segment. */
+static struct { bool valid; uint32_t seq, ack; } peer_next;
+
+/* The appliance logs through klog (kernel/log.c is not host code): swallow it. */
+enum log_level log_threshold = LOG_ERR;
+void klog(enum log_level lvl, const char *fmt, ...) { (void)lvl; (void)fmt; }
+
+static void note_tcp_tx(const uint8_t *f, uint32_t len)
+{
+	if (len < ETH_HLEN + IPV4_HLEN_MIN + TCP_HLEN_MIN || f[12] != 0x08 || f[13] != 0x00)
+		return;
+	const uint8_t *ip = f + ETH_HLEN;
+	unsigned hlen = (ip[0] & 0x0f) * 4u, tot = (unsigned)(ip[2] << 8 | ip[3]);
+	if (ip[9] != IP_PROTO_TCP || tot > len - ETH_HLEN || hlen + TCP_HLEN_MIN > tot)
+		return;
+	const struct tcp_hdr *th = (const struct tcp_hdr *)(ip + hlen);
+	unsigned thl = (th->off >> 4) * 4u;
+	if (thl < TCP_HLEN_MIN || hlen + thl > tot)
+		return;
+	uint32_t seglen = tot - hlen - thl + !!(th->flags & TCP_SYN) + !!(th->flags & TCP_FIN);
+	peer_next.valid = true;
+	peer_next.seq = ntohl(th->ack);
+	peer_next.ack = ntohl(th->seq) + seglen;
+}
+
+/* FUZZ_TRACE=1 in the environment: one line per transmitted frame (checking seeds by hand). */
+static void trace_tx(const uint8_t *f, uint32_t len)
+{
+	static int on = -1;
+	if (on < 0)
+		on = getenv("FUZZ_TRACE") != NULL;
+	if (!on)
+		return;
+	fprintf(stderr, "tx %4u bytes type %02x%02x", len, len > 13 ? f[12] : 0, len > 13 ? f[13] : 0);
+	if (len >= ETH_HLEN + IPV4_HLEN_MIN + TCP_HLEN_MIN && f[12] == 0x08 && f[13] == 0 && f[23] == IP_PROTO_TCP) {
+		const uint8_t *t = f + ETH_HLEN + (f[14] & 0x0f) * 4u;
+		fprintf(stderr, " tcp flags %02x seq %u ack %u", t[13],
+			(unsigned)(t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7]),
+			(unsigned)(t[8] << 24 | t[9] << 16 | t[10] << 8 | t[11]));
+	} else if (len >= ETH_HLEN + IPV4_HLEN_MIN && f[12] == 0x08 && f[13] == 0) {
+		fprintf(stderr, " proto %u", f[23]);
+	}
+	fprintf(stderr, "\n");
+}
+
+/* Takes ownership like a real driver: the frame is "on the wire" once noted, so freed. */
+static int fz_xmit(struct netdev *dev, struct netbuf *nb)
+{
+	trace_tx(nb->data, nb->len);
+	note_tcp_tx(nb->data, nb->len);
+	nb_free(nb);
+	return 0;
+}
+
+static int fz_poll(struct netdev *dev, int budget) { return 0; }
+static bool fz_irq_enable(struct netdev *dev) { return false; }
+static void fz_irq_disable(struct netdev *dev) { }
+
+static const struct netdev_ops fz_ops = {
+	.xmit = fz_xmit, .poll = fz_poll, .irq_enable = fz_irq_enable, .irq_disable = fz_irq_disable,
+};
+
+static struct netdev fdev = {
+	.mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 },
+	.mtu = 1500,
+	.ops = &fz_ops,
+	.driver = "fuzz",
+};
+
+void fz_init(void)
+{
+	if (fz_dev)
+		return;
+	if (nb_pool_init(pool_mem, sizeof(pool_mem)) == 0 || (net_init(), netdev_register(&fdev)) != 0 ||
+	    net_if_set_addr(&fdev, FZ_US, 24) != 0) {
+		fprintf(stderr, "fuzz: stack set-up failed\n");
+		abort();
+	}
+	fdev.flags = NETDEV_F_UP | NETDEV_F_LINK;
+	fz_dev = &fdev;
+}
+
+void fz_begin(bool app)
+{
+	static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static struct config empty;
+
+	fz_init();
+	fake_now = FZ_T0;
+	net_reset();
+	tcp_init();
+	timers_reset();
+	tcp_set_secret(key);
+	tcp_set_max_conns(16);        /* small, so a full table is reachable */
+	net_set_gateway(FZ_PEER);
+	arp_learn(fz_dev, FZ_PEER, fz_peer_mac);
+	peer_next.valid = false;
+	if (app && app_echo.start(&empty) != 0) {
+		fprintf(stderr, "fuzz: echo app did not start\n");
+		abort();
+	}
+}
+
+void fz_end(void)
+{
+	tcp_reset();
+	net_reset();
+	timers_reset();
+	if (nb_pool_free() != nb_pool_total()) {
+		fprintf(stderr, "fuzz: netbuf leak: %u of %u buffers free after teardown\n",
+			nb_pool_free(), nb_pool_total());
+		abort();
+	}
+}
+
+void fz_clock(uint8_t ctl)
+{
+	static const uint64_t step_ms[8] = { 0, 1, 50, 200, 1000, 5000, 30000, 130000 };
+	uint64_t ms = step_ms[FZ_C_CLOCK(ctl)];
+	if (ms)
+		fake_advance(ms * NS_PER_MS);
+}
+
+bool fz_next(const uint8_t **in, size_t *left, struct fz_rec *r)
+{
+	if (*left < 3)
+		return false;
+	size_t want = (size_t)((*in)[0] << 8 | (*in)[1]);
+	r->ctl = (*in)[2];
+	*in += 3;
+	*left -= 3;
+	r->len = want < *left ? want : *left;
+	r->p = *in;
+	*in += r->len;
+	*left -= r->len;
+	return true;
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
+
+void fz_fix_csums(uint8_t *ip, size_t len)
+{
+	if (len < IPV4_HLEN_MIN || ip[0] >> 4 != 4)
+		return;
+	size_t hlen = (ip[0] & 0x0f) * 4u, tot = (size_t)(ip[2] << 8 | ip[3]);
+	if (hlen < IPV4_HLEN_MIN || hlen > len)
+		return;
+	put16(ip + 10, 0);
+	put16(ip + 10, ntohs(csum_fold(csum_partial(ip, hlen, 0))));
+	if (tot > len || tot < hlen)
+		return;
+	uint8_t *l4 = ip + hlen;
+	uint16_t l4len = (uint16_t)(tot - hlen);
+	uint32_t src, dst;
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	uint32_t pseudo = csum_pseudo(ntohl(src), ntohl(dst), ip[9], l4len);
+	unsigned at;
+	switch (ip[9]) {
+	case IP_PROTO_TCP: at = 16; break;
+	case IP_PROTO_UDP: at = 6; break;
+	case IP_PROTO_ICMP: at = 2; pseudo = 0; break;
+	default: return;
+	}
+	if (l4len < at + 2)
+		return;
+	put16(l4 + at, 0);
+	uint16_t c = ntohs(csum_fold(csum_partial(l4, l4len, pseudo)));
+	if (c == 0 && ip[9] == IP_PROTO_UDP)
+		c = 0xffff;             /* RFC 768: a computed zero is sent as all ones */
+	put16(l4 + at, c);
+}
+
+static void fix_seqack(uint8_t *ip, size_t len)
+{
+	if (!peer_next.valid || len < IPV4_HLEN_MIN || ip[9] != IP_PROTO_TCP)
+		return;
+	size_t hlen = (ip[0] & 0x0f) * 4u;
+	if (hlen < IPV4_HLEN_MIN || hlen + TCP_HLEN_MIN > len)
+		return;
+	put32(ip + hlen + 4, peer_next.seq);
+	put32(ip + hlen + 8, peer_next.ack);
+}
+
+struct netbuf *fz_frame(const struct fz_rec *r, bool ether)
+{
+	struct netbuf *nb = (r->ctl & FZ_C_NOHEAD) ? nb_alloc_rx() : nb_alloc();
+	if (!nb)
+		return NULL;
+	size_t room = nb_tailroom(nb), n = 0;
+	if (ether && (r->ctl & FZ_C_ETHER)) {
+		uint8_t *eh = nb_put(nb, ETH_HLEN);
+		memcpy(eh, fz_our_mac, 6);
+		memcpy(eh + 6, fz_peer_mac, 6);
+		put16(eh + 12, ETH_P_IP);
+		room -= ETH_HLEN;
+	}
+	n = r->len < room ? r->len : room;
+	memcpy(nb_put(nb, (uint32_t)n), r->p, n);
+	uint8_t *ip = nb->data + (ether ? ETH_HLEN : 0);
+	size_t iplen = nb->len > (uint32_t)(ip - nb->data) ? nb->len - (size_t)(ip - nb->data) : 0;
+	if (ether && (nb->len < ETH_HLEN || nb->data[12] != 0x08 || nb->data[13] != 0x00))
+		iplen = 0;              /* not IPv4: leave the bytes alone */
+	if (r->ctl & FZ_C_SEQACK)
+		fix_seqack(ip, iplen);
+	if (r->ctl & FZ_C_FIXCSUM)
+		fz_fix_csums(ip, iplen);
+	if (r->ctl & FZ_C_CSUM_OK)
+		nb->flags |= NB_F_CSUM_OK;
+	return nb;
+}
