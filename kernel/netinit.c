@@ -15,6 +15,7 @@
 #include "net/netdev.h"
 #include "net/net.h"
 #include "net/tcp.h"
+#include "net/dhcp.h"
 #include "apps/app.h"
 
 #define POOL_MIN  (512ull * NB_SIZE)
@@ -53,6 +54,30 @@ static void seed_tcp_secret(void)
 	tcp_set_secret(key);
 }
 
+/* DHCP (net/dhcp.c, H9): interfaces whose ip= says "dhcp"; the client starts once they are
+ * open, and the lease sets the address, gateway and DNS. */
+static bool dhcp_wanted[NETDEV_MAX];
+
+static void dhcp_log(const char *line)
+{
+	log_info("%s", line);
+}
+
+static void start_dhcp(void)
+{
+	for (int i = 0; i < netdev_count(); i++) {
+		struct netdev *dev = netdev_get(i);
+		if (!dhcp_wanted[i] || !(dev->flags & NETDEV_F_UP))
+			continue;
+		uint32_t seed = (uint32_t)rdtsc() ^ (uint32_t)(rdtsc() >> 32);
+		seed ^= (uint32_t)dev->mac[2] << 24 | (uint32_t)dev->mac[3] << 16 | dev->mac[4] << 8 | dev->mac[5];
+		if (dhcp_start(dev, seed, dhcp_log) < 0)
+			log_err("%s: dhcp client did not start", dev->name);
+		else
+			log_info("%s: dhcp: discovering", dev->name);
+	}
+}
+
 static void configure_addresses(const struct config *cfg)
 {
 	for (int i = 0; i < netdev_count(); i++) {
@@ -68,6 +93,10 @@ static void configure_addresses(const struct config *cfg)
 			strcpy(key, "ip");
 		if (!v)
 			continue;
+		if (!strcmp(v, "dhcp")) {          /* H9: the DHCP client configures it after open */
+			dhcp_wanted[i] = true;
+			continue;
+		}
 		if (config_parse_cidr(v, &addr, &prefix) < 0 || net_if_set_addr(dev, addr, prefix) < 0)
 			boot_fail("%s=%s: expected a host ADDRESS/PREFIX like 10.0.0.2/24", key, v);
 	}
@@ -106,6 +135,7 @@ void net_bringup(const struct config *cfg)
 		dev->flags |= NETDEV_F_UP;
 		net_link_up(dev);
 	}
+	start_dhcp();
 	const char *name = config_get(cfg, "app");
 	const struct app *app = app_find(name ? name : "echo");
 	if (!app)
