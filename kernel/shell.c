@@ -16,6 +16,8 @@
 #include "net/arp.h"
 #include "net/route.h"
 #include "net/tcp.h"
+#include "net/dhcp.h"
+#include "kernel/capture.h"
 
 #define SHELL_LINE_MAX 256
 #define COM1 0x3F8
@@ -28,6 +30,54 @@ static bool overflow;
 static void print_mac(const uint8_t *m)
 {
 	printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* H9: "    dhcp bound server 10.0.2.2 lease 86400s" under an interface the client runs on. */
+static void cmd_dhcp_line(const struct netdev *d)
+{
+	enum dhcp_state st = dhcp_state(d);
+	const struct dhcp_lease *l = dhcp_lease(d);
+	if (st == DHCP_OFF)
+		return;
+	printf("    dhcp %s", dhcp_state_name(st));
+	if (l)
+		printf(" server %u.%u.%u.%u lease %lus", l->server >> 24, l->server >> 16 & 255,
+		       l->server >> 8 & 255, l->server & 255, (unsigned long)l->lease_s);
+	printf("\n");
+}
+
+/* H9: capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off: pcap stream on COM2. */
+static void cmd_capture(const char *arg)
+{
+	char buf[64], *w, *save = NULL;
+	struct netdev *dev = NULL;
+	enum capture_filter f = CAP_ALL;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	w = strtok_r(buf, " ", &save);
+	if (w && !strcmp(w, "off") && !strtok_r(NULL, " ", &save)) {
+		capture_stop();
+		printf("capture off: %llu frames %llu bytes, %llu dropped\n",
+		       (unsigned long long)capture_stats.frames, (unsigned long long)capture_stats.bytes,
+		       (unsigned long long)capture_stats.dropped);
+		return;
+	}
+	if (!w || strcmp(w, "on"))
+		goto usage;
+	while ((w = strtok_r(NULL, " ", &save))) {
+		if (!dev && netdev_by_name(w))
+			dev = netdev_by_name(w);
+		else if (capture_parse_filter(w, &f) < 0)
+			goto usage;
+	}
+	if (capture_start(dev, f) < 0) {
+		printf("capture: no second serial port (COM2): add -serial file:capture.pcap after the console\n");
+		return;
+	}
+	printf("capture on %s: pcap to COM2\n", dev ? dev->name : "all interfaces");
+	return;
+usage:
+	printf("usage: capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off\n");
 }
 
 static void cmd_ip_addr(void)
@@ -45,6 +95,7 @@ static void cmd_ip_addr(void)
 			printf("    inet %u.%u.%u.%u/%u scope global %s\n", a >> 24, a >> 16 & 255,
 			       a >> 8 & 255, a & 255, d->ip.prefix, d->name);
 		}
+		cmd_dhcp_line(d);
 	}
 }
 
@@ -126,6 +177,7 @@ static const char help_text[] =
 	"interrupts         interrupt counts per vector and device\n"
 	"mem                memory and packet buffers\n"
 	"log level L        set log level: debug, info, warn\n"
+	"capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off   pcap to COM2\n"
 	"poweroff           print counters and power off\n"
 	"reboot             reset the machine\n";
 
@@ -153,6 +205,8 @@ void shell_exec(const char *cmd)
 		cmd_interrupts();
 	else if (!strcmp(cmd, "mem"))
 		cmd_mem();
+	else if (!strncmp(cmd, "capture", 7) && (cmd[7] == ' ' || !cmd[7]))
+		cmd_capture(cmd + 7);
 	else if (!strncmp(cmd, "log level", 9))
 		cmd_log(cmd[9] == ' ' ? cmd + 10 : NULL);
 	else if (!strcmp(cmd, "poweroff")) {

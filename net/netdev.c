@@ -8,6 +8,9 @@
 static struct netdev *devs[NETDEV_MAX];
 static int ndevs;
 
+/* Set by kernel/capture.c while a capture runs (net/netdev.h). */
+void (*netdev_capture_hook)(struct netdev *dev, const struct netbuf *nb, bool tx);
+
 int netdev_register(struct netdev *dev)
 {
 	if (ndevs == NETDEV_MAX)
@@ -68,6 +71,8 @@ int netdev_poll_once(struct netdev *dev)
 int netdev_xmit(struct netdev *dev, struct netbuf *nb)
 {
 	uint32_t len = nb->len;
+	if (unlikely(netdev_capture_hook != NULL))   /* before xmit: the driver owns nb after */
+		netdev_capture_hook(dev, nb, true);
 	if (dev->ops->xmit(dev, nb) != 0)
 		return -1;      /* the driver freed nb and counted tx_ring_full/tx_dropped */
 	dev->stats.tx_packets++;

@@ -89,4 +89,10 @@ int netdev_xmit(struct netdev *dev, struct netbuf *nb);
 /* The receive entry of the stack (net/ether.c): takes ownership of nb. */
 void net_rx(struct netdev *dev, struct netbuf *nb);
 
+/* Packet capture tap, added for kernel/capture.c (which sets it): net_rx() calls it for every
+ * received frame and netdev_xmit() for every frame handed to a driver, nb->data at the
+ * Ethernet header. It must not keep, free or modify nb. NULL by default: one predictable
+ * branch per frame. */
+extern void (*netdev_capture_hook)(struct netdev *dev, const struct netbuf *nb, bool tx);
+
 #endif
