@@ -7,6 +7,7 @@
 #include <string.h>
 #include "kernel/kmain.h"
 #include "kernel/panic.h"
+#include "kernel/ssp.h"
 
 void arch_timer_selftest(void);
 
@@ -70,6 +71,7 @@ __attribute__((noinline)) void test_canary_smash(void)
 	char buf[16];
 	volatile char *p = buf;
 	size_t len = (size_t)((char *)__builtin_frame_address(0) - buf);
+	printf("test=canary: canary from %s, smashing %zu bytes\n", ssp_source(), len);
 	for (size_t i = 0; i < len; i++)
 		p[i] = 'A';
 	__asm__ volatile("" :: "r"(buf) : "memory");

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Memory protection: each test=NAME hook breaks one rule and must end in a readable exception
+# dump (QEMU status 7) or a panic (status 3), never a silent reboot or a hang:
+# wx-text (write to kernel text), nx-data (execute .data), null (read page 0),
+# stack-overflow (runs into the boot stack's guard page: #DF on its IST stack), canary.
+. "$(dirname "$0")/lib.sh"
+
+# hex_of PATTERN: the first 0x... number on the log line matching the extended regex.
+hex_of() { tr -d '\r' < "$LOG" | grep -aE -- "$1" | head -1 | grep -aoE '0x[0-9a-f]+' | head -1; }
+# reg_is NAME ADDR: the dump's NAME line (CR2, RIP) holds ADDR (as 16 hex digits).
+reg_is() { [ -n "$2" ] && [ "$(hex_of "^  $1 ")" = "$(printf '0x%016x' "$2")" ]; }
+# in_page ADDR PAGE: PAGE <= ADDR < PAGE + 4096.
+in_page() { [ -n "$1" ] && [ -n "$2" ] && [ $(($1)) -ge $(($2)) ] && [ $(($1)) -lt $(($2 + 4096)) ]; }
+# dumped_once: one exception header, one banner (no reboot), the dump ran to its end.
+dumped_once() {
+	[ "$(tr -d '\r' < "$LOG" | grep -ac 'EXCEPTION')" = 1 ] &&
+	[ "$(tr -d '\r' < "$LOG" | grep -ac '^Peregrine ')" = 1 ] && log_has '^\*\*\* stopped \*\*\*'
+}
+
+qemu_boot_serial protect-boot 60 "test=exit"
+check "protect: W^X map installed at boot" \
+	log_has "paging: W\^X map: text [0-9]+K RX, rodata [0-9]+K R, 4 guard pages, page 0 unmapped"
+check "protect: normal boot unaffected (exit 0 -> status 1)" [ "$QEMU_RC" = 1 ]
+
+qemu_boot_serial protect-wx 60 "test=wx-text"
+addr=$(hex_of "test=wx-text: writing to text at")
+check "wx-text: #PF" log_has "EXCEPTION #PF Page Fault \(vector 14\)"
+check "wx-text: error is present + write" \
+	log_has "error 0x3: P=1 protection violation, W=1 write, U=0 supervisor$"
+check "wx-text: CR2 is the text address written" reg_is CR2 "$addr"
+check "wx-text: RIP in test_wx_text" log_has "RIP +0x[0-9a-f]{16} test_wx_text\+"
+check "wx-text: status 7" [ "$QEMU_RC" = 7 ]
+
+qemu_boot_serial protect-nx 60 "test=nx-data"
+addr=$(hex_of "test=nx-data: calling data at")
+check "nx-data: #PF on an instruction fetch" \
+	log_has "error 0x11: P=1 protection violation, W=0 read, U=0 supervisor, I=1 instruction fetch"
+check "nx-data: CR2 is the data address" reg_is CR2 "$addr"
+check "nx-data: RIP is the data address" reg_is RIP "$addr"
+check "nx-data: backtrace names the caller" log_has "^  #[0-9]+ +0x[0-9a-f]{16} run_test_hooks\+"
+check "nx-data: status 7" [ "$QEMU_RC" = 7 ]
+
+qemu_boot_serial protect-null 60 "test=null"
+check "null: #PF, page not present, read" \
+	log_has "error 0x0: P=0 page not present, W=0 read, U=0 supervisor$"
+check "null: CR2 is 0" log_has "CR2 +0x0000000000000000 \(faulting address\)"
+check "null: RIP in test_null_read" log_has "RIP +0x[0-9a-f]{16} test_null_read\+"
+check "null: status 7" [ "$QEMU_RC" = 7 ]
+
+qemu_boot_serial protect-stack 60 "test=stack-overflow"
+guard=$(hex_of "test=stack-overflow: guard page")
+cr2=$(hex_of "^  CR2 ")
+check "stack-overflow: #DF dumped from its IST stack" log_has "EXCEPTION #DF Double Fault \(vector 8\)"
+check "stack-overflow: last #PF address inside the guard page" in_page "$cr2" "$guard"
+check "stack-overflow: RIP in the recursion" log_has "RIP +0x[0-9a-f]{16} test_recurse\+"
+check "stack-overflow: backtrace walks the recursion" log_has "^  #1 +0x[0-9a-f]{16} test_recurse\+"
+check "stack-overflow: one complete dump, no triple fault or reboot" dumped_once
+check "stack-overflow: status 7" [ "$QEMU_RC" = 7 ]
+
+qemu_boot_serial protect-canary 60 "test=canary"
+check "canary: set at boot (TSC jitter on the default qemu64 CPU, no RDRAND)" \
+	log_has "test=canary: canary from tsc, smashing [0-9]+ bytes"
+check "canary: stack smashing detected in the smashed function" \
+	log_has "KERNEL PANIC: stack smashing detected in test_canary_smash\+0x[0-9a-f]+"
+check "canary: backtrace printed" log_has "^  #0 +0x[0-9a-f]{16} __stack_chk_fail\+"
+check "canary: panic status 3" [ "$QEMU_RC" = 3 ]
