@@ -46,6 +46,34 @@ static void cmd_dhcp_line(const struct netdev *d)
 	printf("\n");
 }
 
+/* H9: the DHCP client's counters (struct dhcp_stats), drops included. */
+static void cmd_dhcp(void)
+{
+	const struct dhcp_stats *s = &dhcp_stats;
+	for (int i = 0; i < netdev_count(); i++)
+		if (dhcp_state(netdev_get(i)) != DHCP_OFF) {
+			printf("%s:\n", netdev_get(i)->name);
+			cmd_dhcp_line(netdev_get(i));
+		}
+	printf("dhcp: tx discover %llu request %llu retransmits %llu; rx offer %llu ack %llu nak %llu\n",
+	       (unsigned long long)s->tx_discover, (unsigned long long)s->tx_request,
+	       (unsigned long long)s->retransmits, (unsigned long long)s->rx_offer,
+	       (unsigned long long)s->rx_ack, (unsigned long long)s->rx_nak);
+	printf("dhcp: leases %llu renewed %llu expired %llu restarts %llu\n",
+	       (unsigned long long)s->leases, (unsigned long long)s->renewed,
+	       (unsigned long long)s->expired, (unsigned long long)s->restarts);
+	printf("dhcp drops: short %llu bad_op %llu bad_htype %llu bad_cookie %llu bad_option %llu "
+	       "no_end %llu no_msg_type %llu bad_port %llu wrong_xid %llu wrong_chaddr %llu "
+	       "no_client %llu unexpected %llu bad_offer %llu\n",
+	       (unsigned long long)s->short_msg, (unsigned long long)s->bad_op,
+	       (unsigned long long)s->bad_htype, (unsigned long long)s->bad_cookie,
+	       (unsigned long long)s->bad_option, (unsigned long long)s->no_end,
+	       (unsigned long long)s->no_msg_type, (unsigned long long)s->bad_port,
+	       (unsigned long long)s->wrong_xid, (unsigned long long)s->wrong_chaddr,
+	       (unsigned long long)s->no_client, (unsigned long long)s->unexpected,
+	       (unsigned long long)s->bad_offer);
+}
+
 /* H9: capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off: pcap stream on COM2. */
 static void cmd_capture(const char *arg)
 {
@@ -177,6 +205,7 @@ static const char help_text[] =
 	"interrupts         interrupt counts per vector and device\n"
 	"mem                memory and packet buffers\n"
 	"log level L        set log level: debug, info, warn\n"
+	"dhcp               DHCP client state and counters\n"
 	"capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off   pcap to COM2\n"
 	"poweroff           print counters and power off\n"
 	"reboot             reset the machine\n";
@@ -205,6 +234,8 @@ void shell_exec(const char *cmd)
 		cmd_interrupts();
 	else if (!strcmp(cmd, "mem"))
 		cmd_mem();
+	else if (!strcmp(cmd, "dhcp"))
+		cmd_dhcp();
 	else if (!strncmp(cmd, "capture", 7) && (cmd[7] == ' ' || !cmd[7]))
 		cmd_capture(cmd + 7);
 	else if (!strncmp(cmd, "log level", 9))

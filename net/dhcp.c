@@ -351,6 +351,8 @@ static void lease_fire(struct timer *t)
 	char line[64];
 
 	if (c->state == DHCP_BOUND || c->state == DHCP_RENEWING) {
+		if (c->state == DHCP_BOUND)
+			c->start_ns = time_now_ns();    /* secs counts from the start of renewal */
 		c->state = c->state == DHCP_BOUND ? DHCP_RENEWING : DHCP_REBINDING;
 		c->xid = rnd(c);
 		c->tries = 0;

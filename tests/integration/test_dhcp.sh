@@ -29,6 +29,10 @@ console_send "ip addr"
 check "dhcp slirp: ip addr shows the address and the bound client" \
 	wait_log "dhcp bound server 10\.0\.2\.2 lease" 10
 check "dhcp slirp: inet line" log_has "inet 10\.0\.2\.15/24 scope global eth0"
+console_send "dhcp"
+check "dhcp slirp: counters: one offer, one ack, one lease" \
+	wait_log "rx offer 1 ack 1 nak 0" 10
+check "dhcp slirp: no drops" log_has "dhcp drops: short 0 bad_op 0 bad_htype 0 bad_cookie 0 bad_option 0 no_end 0"
 qemu_stop
 
 # ---- dnsmasq on a tap in a namespace ----------------------------------------------------

@@ -516,6 +516,7 @@ static void test_renew_at_t1(void)
 	const struct dhcp_hdr *h = tx_dhcp(0);
 	CU_ASSERT_EQUAL(ntohl(h->ciaddr), LEASED);
 	CU_ASSERT_EQUAL(h->flags, 0);
+	CU_ASSERT_EQUAL(h->secs, 0);            /* counted from the start of the renewal */
 	uint32_t xid = ntohl(h->xid);
 	CU_ASSERT_NOT_EQUAL(xid, XID);
 	const uint8_t want_opts[] = { 53, 1, 3, 55, 8, 1, 3, 6, 12, 26, 51, 58, 59, 255 };
