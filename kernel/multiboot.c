@@ -103,7 +103,8 @@ static void mb2_tag(const uint8_t *t, uint32_t size, struct boot_info *bi)
 		uint32_t esz = rd32(body);
 		if (esz < 24)
 			break;
-		for (uint32_t off = 8; off + esz <= blen; off += esz)
+		/* esz <= blen - off, not off + esz <= blen: a huge esz must not wrap around */
+		for (uint32_t off = 8; off <= blen && esz <= blen - off; off += esz)
 			add_mmap(bi, rd64(body + off), rd64(body + off + 8), rd32(body + off + 16));
 		break;
 	}
