@@ -41,7 +41,7 @@ $(FUZZ_B)/fuzz_%: $(FUZZ_B)/o/tests/fuzz/fuzz_%.c.o $(FUZZ_LOBJS)
 define fuzz_run
 	@mkdir -p $(FUZZ_B)/corpus/$(1) $(FUZZ_B)/artifacts
 	@echo "  FUZZ    $(1) for $(2) s"
-	@$(FUZZ_B)/fuzz_$(1) -max_total_time=$(2) -timeout=10 -rss_limit_mb=1024 -max_len=4096 \
+	@$(FUZZ_B)/fuzz_$(1) -max_total_time=$(2) -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
 		-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/artifacts/$(1)- \
 		$(FUZZ_B)/corpus/$(1) tests/fuzz/corpus/$(1) > $(FUZZ_B)/$(1).log 2>&1 || \
 		{ tail -n 60 $(FUZZ_B)/$(1).log; echo "fuzz_$(1): FAILED (log $(FUZZ_B)/$(1).log)"; exit 1; }

@@ -218,6 +218,8 @@ struct netbuf *fz_frame(const struct fz_rec *r, bool ether)
 	struct netbuf *nb = (r->ctl & FZ_C_NOHEAD) ? nb_alloc_rx() : nb_alloc();
 	if (!nb)
 		return NULL;
+	if ((r->ctl & FZ_C_NOHEAD) && !ether)
+		nb->data += ETH_HLEN;   /* as a NIC frame after net_rx pulled its Ethernet header */
 	size_t room = nb_tailroom(nb), n = 0;
 	if (ether && (r->ctl & FZ_C_ETHER)) {
 		uint8_t *eh = nb_put(nb, ETH_HLEN);

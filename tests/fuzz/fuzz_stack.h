@@ -25,7 +25,8 @@ extern const uint8_t fz_our_mac[6], fz_peer_mac[6];
  *   bit 3  TCP: overwrite seq/ack with what our last transmitted segment expects
  *   bits 4-6  advance the fake clock before the frame (0, 1 ms, 50 ms, 200 ms, 1 s, 5 s,
  *             30 s, 130 s), running due timers
- *   bit 7  receive into a buffer without headroom (like a NIC ring), else nb_alloc() */
+ *   bit 7  receive into a buffer without headroom (like a NIC ring), else nb_alloc(); for
+ *          records below L2 the headroom is exactly the Ethernet header a NIC frame had */
 #define FZ_C_CSUM_OK   0x01
 #define FZ_C_FIXCSUM   0x02
 #define FZ_C_ETHER     0x04
