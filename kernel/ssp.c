@@ -90,5 +90,8 @@ void __stack_chk_fail(void)
 __attribute__((noreturn)) void __chk_fail(void);
 void __chk_fail(void)
 {
-	panic("buffer overflow detected (_FORTIFY_SOURCE check failed)");
+	void (*volatile die)(const char *, ...) = panic;    /* see __stack_chk_fail */
+	die("buffer overflow detected (_FORTIFY_SOURCE check failed)");
+	for (;;)
+		__asm__ volatile("cli; hlt");
 }

@@ -1,6 +1,7 @@
 /* test=NAME: deliberate behaviours the integration tests boot into. The protection hooks
- * (wx-text, nx-data, null, stack-overflow, canary) each break one rule of the W^X map or the
- * stack protector and must end in an exception dump or a panic (tests/integration/test_protect.sh). */
+ * (wx-text, nx-data, null, stack-overflow, canary, fortify) each break one rule of the W^X
+ * map, the stack protector or _FORTIFY_SOURCE and must end in an exception dump or a panic
+ * (tests/integration/test_protect.sh). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +78,17 @@ __attribute__((noinline)) void test_canary_smash(void)
 	__asm__ volatile("" :: "r"(buf) : "memory");
 }
 
+/* _FORTIFY_SOURCE=2: GCC knows dst is 8 bytes but not the length, so newlib's ssp/string.h
+ * routes this memcpy through __memcpy_chk, which calls __chk_fail (kernel/ssp.c). */
+static volatile size_t fortify_len = 16;
+__attribute__((noinline)) void test_fortify_memcpy(void)
+{
+	static const char src[32] = "0123456789abcdef0123456789abcdef";
+	char dst[8];
+	memcpy(dst, src, fortify_len);
+	printf("test=fortify: copied %.8s\n", dst);
+}
+
 /* Direct calls (not a table of pointers): the exception dump recognises a `call rel32`
  * return address on top of the stack, so the backtrace still names run_test_hooks when the
  * hook faulted after leaving its frame. */
@@ -92,6 +104,8 @@ static bool run_protect_hook(const char *name)
 		test_stack_overflow();
 	else if (!strcmp(name, "canary"))
 		test_canary_smash();
+	else if (!strcmp(name, "fortify"))
+		test_fortify_memcpy();
 	else
 		return false;
 	return true;

@@ -2,7 +2,8 @@
 # Memory protection: each test=NAME hook breaks one rule and must end in a readable exception
 # dump (QEMU status 7) or a panic (status 3), never a silent reboot or a hang:
 # wx-text (write to kernel text), nx-data (execute .data), null (read page 0),
-# stack-overflow (runs into the boot stack's guard page: #DF on its IST stack), canary.
+# stack-overflow (runs into the boot stack's guard page: #DF on its IST stack), canary
+# (-fstack-protector-strong), fortify (_FORTIFY_SOURCE=2 memcpy past an 8-byte buffer).
 . "$(dirname "$0")/lib.sh"
 
 # hex_of PATTERN: the first 0x... number on the log line matching the extended regex.
@@ -64,3 +65,11 @@ check "canary: stack smashing detected in the smashed function" \
 	log_has "KERNEL PANIC: stack smashing detected in test_canary_smash\+0x[0-9a-f]+"
 check "canary: backtrace printed" log_has "^  #0 +0x[0-9a-f]{16} __stack_chk_fail\+"
 check "canary: panic status 3" [ "$QEMU_RC" = 3 ]
+
+qemu_boot_serial protect-fortify 60 "test=fortify"
+check "fortify: 16-byte memcpy into an 8-byte buffer stopped by __memcpy_chk" \
+	log_has "KERNEL PANIC: buffer overflow detected \(_FORTIFY_SOURCE check failed\)"
+check "fortify: backtrace from __chk_fail through __memcpy_chk" \
+	sh -c "tr -d '\r' < '$LOG' | grep -aqE '^  #0 +0x[0-9a-f]{16} __chk_fail\+' && tr -d '\r' < '$LOG' | grep -aqE '^  #1 +0x[0-9a-f]{16} __memcpy_chk\+'"
+check "fortify: the copy did not complete" sh -c "! tr -d '\r' < '$LOG' | grep -aq 'test=fortify: copied'"
+check "fortify: panic status 3" [ "$QEMU_RC" = 3 ]
