@@ -45,7 +45,7 @@ define fuzz_run
 		-print_final_stats=1 -artifact_prefix=$(FUZZ_B)/artifacts/$(1)- \
 		$(FUZZ_B)/corpus/$(1) tests/fuzz/corpus/$(1) > $(FUZZ_B)/$(1).log 2>&1 || \
 		{ tail -n 60 $(FUZZ_B)/$(1).log; echo "fuzz_$(1): FAILED (log $(FUZZ_B)/$(1).log)"; exit 1; }
-	@printf '  %-10s %s\n' $(1) "$$(grep -E '^#[0-9]+ +DONE' $(FUZZ_B)/$(1).log | tail -n 1)"
+	@printf '  %-10s %s\n' $(1) "$$(grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_B)/$(1).log | tail -n 1)"
 	@grep -E 'stat::(number_of_executed_units|average_exec_per_sec)' $(FUZZ_B)/$(1).log | sed 's/^/             /'
 
 endef
