@@ -54,7 +54,7 @@ static void seed_tcp_secret(void)
 	tcp_set_secret(key);
 }
 
-/* DHCP (net/dhcp.c, H9): interfaces whose ip= says "dhcp"; the client starts once they are
+/* DHCP (net/dhcp.c): interfaces whose ip= says "dhcp"; the client starts once they are
  * open, and the lease sets the address, gateway and DNS. */
 static bool dhcp_wanted[NETDEV_MAX];
 
@@ -93,7 +93,7 @@ static void configure_addresses(const struct config *cfg)
 			strcpy(key, "ip");
 		if (!v)
 			continue;
-		if (!strcmp(v, "dhcp")) {          /* H9: the DHCP client configures it after open */
+		if (!strcmp(v, "dhcp")) {          /* the DHCP client configures it after open */
 			dhcp_wanted[i] = true;
 			continue;
 		}

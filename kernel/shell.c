@@ -32,7 +32,7 @@ static void print_mac(const uint8_t *m)
 	printf("%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-/* H9: "    dhcp bound server 10.0.2.2 lease 86400s" under an interface the client runs on. */
+/* "    dhcp bound server 10.0.2.2 lease 86400s" under an interface the client runs on. */
 static void cmd_dhcp_line(const struct netdev *d)
 {
 	enum dhcp_state st = dhcp_state(d);
@@ -46,7 +46,7 @@ static void cmd_dhcp_line(const struct netdev *d)
 	printf("\n");
 }
 
-/* H9: the DHCP client's counters (struct dhcp_stats), drops included. */
+/* the DHCP client's counters (struct dhcp_stats), drops included. */
 static void cmd_dhcp(void)
 {
 	const struct dhcp_stats *s = &dhcp_stats;
@@ -74,7 +74,7 @@ static void cmd_dhcp(void)
 	       (unsigned long long)s->bad_offer);
 }
 
-/* H9: capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off: pcap stream on COM2. */
+/* capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off: pcap stream on COM2. */
 static void cmd_capture(const char *arg)
 {
 	char buf[64], *w, *save = NULL;

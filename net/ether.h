@@ -9,7 +9,7 @@
 #include "net/proto/ether.h"
 
 /* nb->flags bit set by net_rx(): the frame was sent to the broadcast MAC (RFC 1122 §3.2.2
- * forbids ICMP errors about link-layer broadcasts). Above the lead's NB_F_* bits. */
+ * forbids ICMP errors about link-layer broadcasts). Above the NB_F_* bits of net/netbuf.h. */
 #define NB_F_L2BCAST  0x0100
 
 extern const uint8_t ether_broadcast[ETH_ALEN];
