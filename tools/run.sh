@@ -3,7 +3,8 @@
 #   NET=user (default, no root): QEMU user networking, host port HOSTPORT forwarded to the app.
 #   NET=tap (root): a tap device with a host address, removed again when QEMU exits.
 #   NIC=e1000|e1000e|virtio|virtio-modern  APP=echo  ACCEL=tcg|kvm  CONFIG=file  MEM=128M
-#   CMDLINE="extra key=value ..."   --debug: halted, with a gdb stub on :1234.
+#   CMDLINE="extra key=value ..."   CAPTURE=file.pcap: the second serial port (console command
+#   `capture on`) goes to that file.   --debug: halted, with a gdb stub on :1234.
 set -eu
 cd "$(dirname "$0")/.."
 NIC=${NIC:-e1000}; NET=${NET:-user}; APP=${APP:-echo}; ACCEL=${ACCEL:-tcg}; MEM=${MEM:-128M}
@@ -22,6 +23,7 @@ esac
 args="-accel $ACCEL -m $MEM -display none -serial mon:stdio -no-reboot"
 [ "$ACCEL" = kvm ] && args="$args -cpu host"
 [ -n "$CONFIG" ] && args="$args -initrd $CONFIG"
+[ -n "${CAPTURE:-}" ] && args="$args -serial file:$CAPTURE"
 [ "${1:-}" = --debug ] && args="$args -s -S"
 
 case "$NET" in
