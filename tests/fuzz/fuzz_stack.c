@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "net/arp.h"
 #include "net/tcp.h"
+#include "net/socket.h"
 #include "net/checksum.h"
 #include "net/byteorder.h"
 #include "net/proto/ether.h"
@@ -64,9 +65,11 @@ static void trace_tx(const uint8_t *f, uint32_t len)
 	fprintf(stderr, "tx %4u bytes type %02x%02x", len, len > 13 ? f[12] : 0, len > 13 ? f[13] : 0);
 	if (len >= ETH_HLEN + IPV4_HLEN_MIN + TCP_HLEN_MIN && f[12] == 0x08 && f[13] == 0 && f[23] == IP_PROTO_TCP) {
 		const uint8_t *t = f + ETH_HLEN + (f[14] & 0x0f) * 4u;
-		fprintf(stderr, " tcp flags %02x seq %u ack %u", t[13],
-			(unsigned)(t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7]),
-			(unsigned)(t[8] << 24 | t[9] << 16 | t[10] << 8 | t[11]));
+		uint32_t seq, ack;
+		memcpy(&seq, t + 4, 4);
+		memcpy(&ack, t + 8, 4);
+		fprintf(stderr, " tcp %u->%u flags %02x seq %u ack %u", t[0] << 8 | t[1], t[2] << 8 | t[3],
+			t[13], ntohl(seq), ntohl(ack));
 	} else if (len >= ETH_HLEN + IPV4_HLEN_MIN && f[12] == 0x08 && f[13] == 0) {
 		fprintf(stderr, " proto %u", f[23]);
 	}
@@ -110,6 +113,20 @@ void fz_init(void)
 	fz_dev = &fdev;
 }
 
+/* Port 9 (RFC 863 discard) with a backlog of 1, so a second SYN meets SYN cookies, and the
+ * default (automatic) receive window that the echo appliance does not use. */
+static void discard_recv(struct tcp_conn *c, struct netbuf *nb, void *arg)
+{
+	if (nb)
+		nb_free(nb);
+	else
+		tcp_close(c);           /* the peer's FIN: close our side too */
+}
+static void discard_closed(struct tcp_conn *c, int reason, void *arg) { }
+static const struct tcp_callbacks discard_cbs = { .recv = discard_recv, .closed = discard_closed };
+static void discard_accept(struct tcp_conn *c, void *arg) { tcp_set_callbacks(c, &discard_cbs, NULL); }
+static void active_done(struct tcp_conn *c, int err, void *arg) { }
+
 void fz_begin(bool app)
 {
 	static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -125,8 +142,12 @@ void fz_begin(bool app)
 	net_set_gateway(FZ_PEER);
 	arp_learn(fz_dev, FZ_PEER, fz_peer_mac);
 	peer_next.valid = false;
-	if (app && app_echo.start(&empty) != 0) {
-		fprintf(stderr, "fuzz: echo app did not start\n");
+	if (!app)
+		return;
+	/* An active open to 10.0.0.1:80 too: its SYN goes out now, SYN_SENT is reachable. */
+	if (app_echo.start(&empty) != 0 || !tcp_listen(0, 9, 1, discard_accept, NULL) ||
+	    !tcp_connect(FZ_PEER, 80, &discard_cbs, NULL, active_done)) {
+		fprintf(stderr, "fuzz: apps did not start\n");
 		abort();
 	}
 }

@@ -46,7 +46,8 @@ bool fz_next(const uint8_t **in, size_t *left, struct fz_rec *r);
 /* Once per process: netbuf pool, eth0 registered and addressed. */
 void fz_init(void);
 /* Before each input: a clean stack at a fixed time, gateway + ARP entry, TCP secret, and
- * (when app is true) the echo appliance started on FZ_PORT. */
+ * (when app is true) the echo appliance started on FZ_PORT, a discard listener on port 9
+ * with backlog 1, and an active open to 10.0.0.1:80 (its SYN already sent). */
 void fz_begin(bool app);
 /* After each input: tear everything down and abort() unless the netbuf pool is full again. */
 void fz_end(void);

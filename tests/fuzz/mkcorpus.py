@@ -97,7 +97,29 @@ def tcp_session(l2):
     ])
 
 
+def tcp_extra(l2):
+    """The harness also listens on port 9 with backlog 1 and has sent a SYN from port 49152 to
+    10.0.0.1:80: answer that active open, and make a second SYN to port 9 meet a SYN cookie."""
+    wrap = (lambda d: ether(d)) if l2 else (lambda d: d)
+    sa = C_SEQACK | C_FIXCSUM
+    active = b"".join([
+        rec(sa, wrap(tcp(80, 49152, 0, 0, SYN | ACK, opts=SYN_OPTS))),
+        rec(sa | clock(1), wrap(tcp(80, 49152, 0, 0, ACK | PSH, b"HTTP/1.0 200 OK\r\n\r\n"))),
+        rec(sa | clock(3), wrap(tcp(80, 49152, 0, 0, ACK | FIN))),
+        rec(sa | clock(6), wrap(tcp(80, 49152, 0, 0, ACK))),
+    ])
+    cookie = b"".join([
+        rec(0, wrap(tcp(40001, 9, 5000, 0, SYN, opts=SYN_OPTS))),
+        rec(0, wrap(tcp(40002, 9, 9000, 0, SYN, opts=SYN_OPTS))),
+        rec(sa, wrap(tcp(40002, 9, 0, 0, ACK))),
+        rec(sa, wrap(tcp(40002, 9, 0, 0, ACK | PSH, b"discard me"))),
+        rec(sa | clock(2), wrap(tcp(40002, 9, 0, 0, ACK | FIN))),
+    ])
+    return active, cookie
+
+
 def ether_seeds():
+    active, cookie = tcp_extra(True)
     echo = icmp(8, 0, struct.pack("!HH", 0x1234, 1) + b"abcdefghijklmnopqrstuvwxyz012345")
     return {
         "arp-request": rec(0, ether(arp(1, PEER_MAC, PEER, b"\0" * 6, US), 0x0806, BCAST)),
@@ -110,6 +132,8 @@ def ether_seeds():
         "tcp-syn": rec(0, ether(tcp(40000, 7, PISS, 0, SYN, opts=SYN_OPTS))),
         "tcp-syn-closed-port": rec(0, ether(tcp(40000, 80, PISS, 0, SYN))),
         "tcp-session": tcp_session(True),
+        "tcp-active-open": active,
+        "tcp-syn-cookie": cookie,
         # IPv4-only records (the harness adds the Ethernet header), last one "hardware-verified"
         "tcp-session-compact": b"".join([
             rec(C_ETHER, tcp(40000, 7, PISS, 0, SYN, opts=SYN_OPTS)),
@@ -133,6 +157,8 @@ def ipv4_seeds():
         "ip-options": rec(0, with_opts),
         "fragment": rec(C_FIXCSUM, ipv4(17, b"\0" * 16)[:6] + b"\x20\x00" + ipv4(17, b"\0" * 16)[8:]),
         "tcp-session": tcp_session(False),
+        "tcp-active-open": tcp_extra(False)[0],
+        "tcp-syn-cookie": tcp_extra(False)[1],
     }
 
 
