@@ -6,7 +6,7 @@
 
 /* Pick a random canary (RDRAND when the CPU has it, else TSC jitter). Call first thing in
  * kmain: a protected function that is on the stack across this call would fail its check on
- * return, so the caller (kmain) must be built without a canary (__attribute__((no_stack_protector))). */
+ * return, so the caller (kmain) is built without one: __attribute__((no_stack_protector)). */
 void ssp_init(void);
 
 /* Where the canary came from, for the banner/log: "rdrand" or "tsc". */

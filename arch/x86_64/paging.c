@@ -31,7 +31,7 @@
 #define EFER_NXE (1ull << 11)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
-#define CPUID_EBX 1              /* cpu_has() register index: CPUID.7.0:EBX holds SMEP (7), SMAP (20) */
+#define CPUID_EBX 1              /* cpu_has() register index; CPUID.7.0:EBX: SMEP 7, SMAP 20 */
 
 extern uint64_t boot_pml4[512], boot_pdpt[512];
 extern char _kernel_start[], _etext[], _rodata_start[], _data_start[], _ksyms_start[];
@@ -135,10 +135,16 @@ static void collect_guards(void)
 	n_guards += desc_stack_guards(guards + n_guards, MAX_GUARDS - n_guards);
 	for (unsigned i = 0; i < n_guards; i++)
 		if (guards[i] & (PAGE_SIZE - 1))
-			panic("paging: stack guard 0x%llx is not page-aligned", (unsigned long long)guards[i]);
+			panic("paging: stack guard 0x%llx is not page-aligned",
+			      (unsigned long long)guards[i]);
 }
 
-static uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static uint64_t read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
 static void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
 static void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
 

@@ -11,7 +11,11 @@ hex_of() { tr -d '\r' < "$LOG" | grep -aE -- "$1" | head -1 | grep -aoE '0x[0-9a
 # reg_is NAME ADDR: the dump's NAME line (CR2, RIP) holds ADDR (as 16 hex digits).
 reg_is() { [ -n "$2" ] && [ "$(hex_of "^  $1 ")" = "$(printf '0x%016x' "$2")" ]; }
 # in_page ADDR PAGE: PAGE <= ADDR < PAGE + 4096.
-in_page() { [ -n "$1" ] && [ -n "$2" ] && [ $(($1)) -ge $(($2)) ] && [ $(($1)) -lt $(($2 + 4096)) ]; }
+in_page() {
+	[ -n "$1" ] && [ -n "$2" ] && [ $(($1)) -ge $(($2)) ] && [ $(($1)) -lt $(($2 + 4096)) ]
+}
+# frame N FUNCTION: backtrace line #N names FUNCTION.
+frame() { log_has "^  #$1 +0x[0-9a-f]{16} $2\\+"; }
 # dumped_once: one exception header, one banner (no reboot), the dump ran to its end.
 dumped_once() {
 	[ "$(tr -d '\r' < "$LOG" | grep -ac 'EXCEPTION')" = 1 ] &&
@@ -51,10 +55,11 @@ check "null: status 7" [ "$QEMU_RC" = 7 ]
 qemu_boot_serial protect-stack 60 "test=stack-overflow"
 guard=$(hex_of "test=stack-overflow: guard page")
 cr2=$(hex_of "^  CR2 ")
-check "stack-overflow: #DF dumped from its IST stack" log_has "EXCEPTION #DF Double Fault \(vector 8\)"
+check "stack-overflow: #DF dumped from its IST stack" \
+	log_has "EXCEPTION #DF Double Fault \(vector 8\)"
 check "stack-overflow: last #PF address inside the guard page" in_page "$cr2" "$guard"
 check "stack-overflow: RIP in the recursion" log_has "RIP +0x[0-9a-f]{16} test_recurse\+"
-check "stack-overflow: backtrace walks the recursion" log_has "^  #1 +0x[0-9a-f]{16} test_recurse\+"
+check "stack-overflow: backtrace walks the recursion" frame 1 test_recurse
 check "stack-overflow: one complete dump, no triple fault or reboot" dumped_once
 check "stack-overflow: status 7" [ "$QEMU_RC" = 7 ]
 
@@ -63,13 +68,13 @@ check "canary: set at boot (TSC jitter on the default qemu64 CPU, no RDRAND)" \
 	log_has "test=canary: canary from tsc, smashing [0-9]+ bytes"
 check "canary: stack smashing detected in the smashed function" \
 	log_has "KERNEL PANIC: stack smashing detected in test_canary_smash\+0x[0-9a-f]+"
-check "canary: backtrace printed" log_has "^  #0 +0x[0-9a-f]{16} __stack_chk_fail\+"
+check "canary: backtrace printed" frame 0 __stack_chk_fail
 check "canary: panic status 3" [ "$QEMU_RC" = 3 ]
 
 qemu_boot_serial protect-fortify 60 "test=fortify"
 check "fortify: 16-byte memcpy into an 8-byte buffer stopped by __memcpy_chk" \
 	log_has "KERNEL PANIC: buffer overflow detected \(_FORTIFY_SOURCE check failed\)"
-check "fortify: backtrace from __chk_fail through __memcpy_chk" \
-	sh -c "tr -d '\r' < '$LOG' | grep -aqE '^  #0 +0x[0-9a-f]{16} __chk_fail\+' && tr -d '\r' < '$LOG' | grep -aqE '^  #1 +0x[0-9a-f]{16} __memcpy_chk\+'"
-check "fortify: the copy did not complete" sh -c "! tr -d '\r' < '$LOG' | grep -aq 'test=fortify: copied'"
+check "fortify: backtrace starts in __chk_fail" frame 0 __chk_fail
+check "fortify: called from __memcpy_chk" frame 1 __memcpy_chk
+check "fortify: the copy did not complete" sh -c "! grep -aq 'test=fortify: copied' '$LOG'"
 check "fortify: panic status 3" [ "$QEMU_RC" = 3 ]
