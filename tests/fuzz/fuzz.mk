@@ -13,7 +13,7 @@ FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=undefin
 FUZZ_CFLAGS        := -std=gnu11 -O1 -g -fno-omit-frame-pointer -I. -Itests/unit -Itests/fuzz \
 	-Wall -Wno-unused-parameter -DFUZZ_TEST -MMD -MP $(FUZZ_SAN)
 
-FUZZ_NAMES := ether ipv4 arp icmp tcp_opts config multiboot
+FUZZ_NAMES := ether ipv4 arp icmp dhcp tcp_opts config multiboot
 # Everything host-compilable that the harnesses exercise: the stack, the echo appliance,
 # the config and multiboot parsers, the timer wheel, and the unit tests' clock and panic fakes.
 FUZZ_LSRCS := $(wildcard net/*.c) kernel/timer.c kernel/config.c kernel/multiboot.c \

@@ -76,10 +76,14 @@ static void trace_tx(const uint8_t *f, uint32_t len)
 	fprintf(stderr, "\n");
 }
 
+void (*fz_tx_hook)(const uint8_t *frame, uint32_t len);
+
 /* Takes ownership like a real driver: the frame is "on the wire" once noted, so freed. */
 static int fz_xmit(struct netdev *dev, struct netbuf *nb)
 {
 	trace_tx(nb->data, nb->len);
+	if (fz_tx_hook)
+		fz_tx_hook(nb->data, nb->len);
 	note_tcp_tx(nb->data, nb->len);
 	nb_free(nb);
 	return 0;
@@ -124,7 +128,11 @@ static void discard_recv(struct tcp_conn *c, struct netbuf *nb, void *arg)
 }
 static void discard_closed(struct tcp_conn *c, int reason, void *arg) { }
 static const struct tcp_callbacks discard_cbs = { .recv = discard_recv, .closed = discard_closed };
-static void discard_accept(struct tcp_conn *c, void *arg) { tcp_set_callbacks(c, &discard_cbs, NULL); }
+static void discard_accept(struct tcp_conn *c, void *arg)
+{
+	tcp_set_callbacks(c, &discard_cbs, NULL);
+	tcp_set_cc(c, "cubic");         /* the echo connections use the default, reno */
+}
 static void active_done(struct tcp_conn *c, int err, void *arg) { }
 
 void fz_begin(bool app)

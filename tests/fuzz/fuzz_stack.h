@@ -40,6 +40,9 @@ struct fz_rec {
 	size_t len;
 };
 
+/* Called with every frame the stack transmits, before it is freed (NULL: none). */
+extern void (*fz_tx_hook)(const uint8_t *frame, uint32_t len);
+
 /* Next record from (*in, *left); false when the input is used up. */
 bool fz_next(const uint8_t **in, size_t *left, struct fz_rec *r);
 

@@ -186,6 +186,34 @@ def icmp_seeds():
     }
 
 
+def dhcp_reply(typ, lease=300, yiaddr=bytes([10, 0, 0, 50])):
+    """BOOTREPLY (RFC 2131 §2) broadcast by 10.0.0.1:67; xid and chaddr are filled in by
+    fuzz_dhcp (control bit 3) from the client's last message."""
+    bootp = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 2, 1, 6, 0, 0, 0, 0x8000, b"\0" * 4, yiaddr,
+                        PEER, b"\0" * 4, b"\0" * 16, b"", b"")
+    o = bytes([53, 1, typ]) + bytes([54, 4]) + PEER
+    if typ != 6:                              # not for a NAK
+        o += (bytes([51, 4]) + struct.pack("!I", lease) + bytes([1, 4, 255, 255, 255, 0])
+              + bytes([3, 4]) + PEER + bytes([6, 8]) + PEER + bytes([8, 8, 8, 8])
+              + bytes([26, 2, 0x05, 0xdc]) + bytes([12, 9]) + b"peregrine"
+              + bytes([58, 4]) + struct.pack("!I", lease // 2) + bytes([59, 4]) + struct.pack("!I", lease * 7 // 8))
+    msg = bootp + struct.pack("!I", 0x63825363) + o + bytes([255])
+    u = struct.pack("!HHHH", 67, 68, 8 + len(msg), 0) + msg
+    return ether(ipv4(17, u, PEER, b"\xff" * 4), dst=BCAST)
+
+
+def dhcp_seeds():
+    sa = C_SEQACK | C_FIXCSUM
+    idle = lambda n: b"".join(rec(clock(7), b"") for _ in range(n))
+    return {
+        "offer-ack": rec(sa, dhcp_reply(2)) + rec(sa | clock(1), dhcp_reply(5)),
+        "renew-rebind-expire": rec(sa, dhcp_reply(2)) + rec(sa | clock(1), dhcp_reply(5)) + idle(2)
+        + rec(sa, dhcp_reply(5)) + idle(3),
+        "nak": rec(sa, dhcp_reply(2)) + rec(sa | clock(1), dhcp_reply(6)) + idle(1),
+        "no-server": idle(4),
+    }
+
+
 def tcp_opts_seeds():
     sack = bytes([1, 1, 5, 18]) + struct.pack("!IIII", 100, 200, 300, 400)
     return {
@@ -222,7 +250,7 @@ def multiboot_seeds():
 
 
 def main():
-    sets = {"ether": ether_seeds(), "ipv4": ipv4_seeds(), "arp": arp_seeds(), "icmp": icmp_seeds(),
+    sets = {"ether": ether_seeds(), "ipv4": ipv4_seeds(), "arp": arp_seeds(), "icmp": icmp_seeds(), "dhcp": dhcp_seeds(),
             "tcp_opts": tcp_opts_seeds(), "config": config_seeds(), "multiboot": multiboot_seeds()}
     for harness, seeds in sets.items():
         d = os.path.join(HERE, "corpus", harness)
