@@ -301,14 +301,22 @@ def icmp_err(t, code, inner):
 
 
 def frag_cases():
+    """RFC 791 §3.2 fragments; with no reassembly each one is counted as frag_dropped."""
     data = icmp_echo(b"F" * 64, seq=900)
-    first = ip_raw(data[:8], 1, frag=0x2000, tot=28, ident=0x1111)
-    over_a = ip_raw(data[:32], 1, frag=0x2000, ident=0x2222)
-    over_b = ip_raw(data[16:48], 1, frag=0x2000 | 2, ident=0x2222)     # overlaps by 16
-    tiny = ip_raw(b"\x00" * 8, 6, frag=0x2000, ident=0x3333)           # TCP header split
-    big = ip_raw(b"B" * 100, 1, frag=8190, ident=0x4444)                 # 65520+100 > 65535
-    lone = ip_raw(data[:24], 1, frag=0x2000, ident=0x5555)               # never completed
-    return [eth(x) for x in (first, over_a, over_b, tiny, big, lone)]
+    tcp = l4(TCP(sport=4447, dport=7, flags="S", seq=9))
+    cases = [
+        ("overlapping pair", [ip_raw(data[:32], 1, frag=0x2000, ident=0x2222),
+                              ip_raw(data[16:], 1, frag=2, ident=0x2222)]),   # overlap 16
+        ("tiny: 8-byte first fragment splitting the TCP header",
+         [ip_raw(tcp[:8], 6, frag=0x2000, ident=0x3333), ip_raw(tcp[8:], 6, frag=1, ident=0x3333)]),
+        ("offset+len > 65535", [ip_raw(b"B" * 100, 1, frag=8190, ident=0x4444)]),
+        ("never completed (first of two only)", [ip_raw(data[:24], 1, frag=0x2000, ident=0x5555)]),
+        ("last fragment only", [ip_raw(data[24:], 1, frag=3, ident=0x6666)]),
+    ]
+    for name, frs in cases:
+        case("IPv4 fragments: " + name, sent(*[eth(x) for x in frs]),
+             {"ipv4_frag_dropped_total": len(frs), "icmp_out_echo_reps_total": 0,
+              "tcp_short_seg_total+tcp_passive_opens_total": 0})
 
 
 def l3_cases():
@@ -354,15 +362,36 @@ def l3_cases():
     bad_tcp[16] ^= 0x55
     case("TCP SYN with bad checksum (no SYN-ACK)", sent(eth(ip_raw(bytes(bad_tcp), 6))),
          {"tcp_bad_csum_total": 1, "tcp_passive_opens_total": 0})
-    fr = frag_cases()
-    case("fragments: first only, overlapping pair, tiny, offset+len > 65535, never completed",
-         sent(*fr), {"ipv4_frag_dropped_total": len(fr), "icmp_out_echo_reps_total": 0})
+    frag_cases()
     ih = ip_raw(b"\x00" * 8, 6, src=GIP, dst=FIP)
-    case("ICMP errors with truncated inner headers",
-         sent(icmp_err(3, 3, ih[:10]), icmp_err(3, 4, b""), icmp_err(11, 0, b"\x4f" + ih[1:20]),
-              icmp_err(3, 1, ih[:20])),
-         {"icmp_in_dest_unreachs_total": 3, "icmp_in_time_excds_total": 1,
-          "icmp_out_errors_total": 0})
+    for name, fr, ctr in (
+            ("port unreachable quoting 10 of 20 IP header bytes", icmp_err(3, 3, ih[:10]),
+             "icmp_in_dest_unreachs_total"),
+            ("frag needed with nothing quoted", icmp_err(3, 4, b""), "icmp_in_dest_unreachs_total"),
+            ("time exceeded quoting IHL 15 in 20 bytes", icmp_err(11, 0, b"\x4f" + ih[1:20]),
+             "icmp_in_time_excds_total"),
+            ("host unreachable quoting no transport bytes", icmp_err(3, 1, ih[:20]),
+             "icmp_in_dest_unreachs_total")):
+        case("ICMP error, truncated inner header: " + name, sent(fr),
+             {ctr: 1, "icmp_out_errors_total": 0, "tcp_estab_resets_total": 0})
+    hdr8 = lambda ulen: struct.pack("!HHHH", 4448, 7, ulen, 0) + b"data"
+    case("UDP length 7 (< 8)", sent(eth(ip_raw(hdr8(7), 17))), {"udp_bad_len_total": 1})
+    case("UDP length 200 beyond the datagram", sent(eth(ip_raw(hdr8(200), 17))),
+         {"udp_bad_len_total": 1})
+    case("UDP datagram of 6 bytes (< header)", sent(eth(ip_raw(b"\x11\x5c\x00\x07\x00\x06", 17))),
+         {"udp_short_hdr_total": 1})
+    case("TCP segment of 12 bytes (< header)", sent(eth(ip_raw(l4(TCP(sport=4449, dport=7))[:12], 6))),
+         {"tcp_short_seg_total": 1})
+    def arp(**kw):
+        a = dict(op=1, hwsrc=FMAC, psrc=FIP, pdst=GIP)
+        a.update(kw)
+        return Ether(dst=GMAC, src=FMAC) / ARP(**a)
+    case("ARP hardware length 7", sent(arp(hwlen=7)), {"arp_bad_hlen_total": 1})
+    case("ARP opcode 3", sent(arp(op=3)), {"arp_bad_op_total": 1})
+    case("ARP sender MAC broadcast", sent(arp(hwsrc="ff:ff:ff:ff:ff:ff")),
+         {"arp_bad_sender_total": 1})
+    case("ARP sender claims the guest's address", sent(arp(psrc=GIP)),
+         {"arp_bad_sender_total": 1})
     rnd = random.Random(7)
     case("ICMP echo with 1472 bytes of payload (maximum)",
          echo_reply_check(bytes(rnd.randrange(256) for _ in range(1472)), 12),
@@ -497,7 +526,14 @@ def live_conn_cases(iss):
 
     def ack_too_new():
         c.send("A", ack=c.rcv_nxt + 100000)
-        return c.echo(b"after-ack"), "ACK of data never sent dropped"
+        # RFC 9293 §3.10.7.4 fifth check: SEG.ACK > SND.NXT -> send an ACK, drop the segment
+        t = c.expect(lambda t: t.flags.A and not t.flags.R and t.ack == c.snd_nxt, 2)
+        return t is not None and c.echo(b"after-ack"), "ACK sent back: %s" % (t is not None)
+
+    def ack_too_old():
+        c.send("A", ack=c.rcv_nxt - 0x20000000)
+        t = c.expect(lambda t: t.flags.A and not t.flags.R and t.ack == c.snd_nxt, 2)
+        return t is not None and c.echo(b"after-old"), "challenge ACK: %s" % (t is not None)
 
     def no_ack():
         c.send("P", data=b"noack", ack=0)     # not counted in snd_nxt: the guest drops it
@@ -528,6 +564,8 @@ def live_conn_cases(iss):
     lc("SYN 1 MiB beyond RCV.NXT (out of window): ACK, connection kept", silent("S", 0x100000, "ACK sent", True),
          {"tcp_out_of_window_total": 1})
     lc("ACK of data never sent", ack_too_new, {"tcp_ack_too_new_total": 1})
+    lc("ACK far below SND.UNA: challenge ACK (RFC 5961 §5.2)", ack_too_old,
+       {"tcp_ack_too_old_total": 1, "tcp_challenge_acks_total": 1})
     lc("segment without ACK in ESTABLISHED", no_ack, {"tcp_no_ack_total": 1})
     lc("RST at RCV.NXT resets the connection", exact_rst,
        {"tcp_estab_resets_total": 1, "tcp_bad_listen_seg_total": 1})
@@ -628,10 +666,13 @@ def syn_flood():
     c = Conn()
     legit = c.handshake() is not None and c.echo(b"legit during flood")
     c.abort()
-    for p in ports:                            # clean up the half-open ones
+    for p in ports:                            # RST at RCV.NXT ends the half-open ones
         LINK.send(Conn(sport=p, iss=1001).seg("R", ack=0))
-    return ok and legit, "%d SYN-ACKs for 2000 SYNs; host echo %s, scapy peer echo %s" % (
-        len(synacks), ok, legit)
+    time.sleep(1)
+    left = [l for l in console("ss -tan").splitlines() if FIP + ":" in l]
+    return ok and legit and not left, \
+        "%d SYN-ACKs for 2000 SYNs; host echo %s, scapy peer echo %s; %d half-open left" % (
+            len(synacks), ok, legit, len(left))
 
 
 def tcp_cases():
@@ -651,7 +692,8 @@ def tcp_cases():
          {"tcp_persist_probes_total": (1,)})
     case("RST in TIME-WAIT", time_wait_rst, {"tcp_challenge_acks_total": 1})
     case("SYN flood of 2000 SYNs (legit echo still works)", syn_flood,
-         {"tcp_listen_overflow_total": (1,), "tcp_syn_cookies_sent_total": (1,)})
+         {"tcp_listen_overflow_total": (1,), "tcp_syn_cookies_sent_total": (1,),
+          "tcp_attempt_fails_total": (1,)})
 
 
 def main():
