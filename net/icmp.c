@@ -42,8 +42,9 @@ static void echo_reply(struct netbuf *nb, const struct ipv4_pdesc *pd)
 	if (nb_headroom(nb) < IPV4_HLEN_MIN + ETH_HLEN) {
 		/* Delivered without room for our headers (not from a NIC): copy. */
 		struct netbuf *c = nb_alloc();
-		if (!c) {
+		if (!c || nb->len > nb_tailroom(c)) {   /* too big to copy behind our headroom */
 			net_stats.icmp.out_drops++;
+			nb_free(c);
 			nb_free(nb);
 			return;
 		}

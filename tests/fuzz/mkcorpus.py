@@ -209,6 +209,8 @@ def icmp_seeds():
     echo = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"payload"
     return {
         "input-echo": bytes([0x03]) + PEER + US + b"\0" + echo,
+        # an echo request in a buffer without headroom, too big to copy behind ours
+        "input-echo-big-noheadroom": bytes([0x83]) + PEER + US + b"\0" + echo[:8] + b"E" * 1892,
         "input-unreach": bytes([0x03]) + PEER + US + b"\0" + struct.pack("!BBHI", 3, 3, 0, 0) + inner[:28],
         "error-port-unreach": bytes([0x04, 3, 3]) + inner,
         "error-about-ipv4": bytes([0x00, 11, 0]) + inner,
