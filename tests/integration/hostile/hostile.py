@@ -169,7 +169,11 @@ class Conn:
         LINK.send(self.seg(flags, **kw))
 
     def mine(self, p):
-        return from_guest(p, TCP) and p[TCP].sport == self.dport and p[TCP].dport == self.sport
+        if from_guest(p, TCP) and p[TCP].sport == self.dport and p[TCP].dport == self.sport:
+            if p[TCP].flags.A:
+                self.acked = p[TCP].ack          # the guest's RCV.NXT as last seen
+            return True
+        return False
 
     def expect(self, pred=lambda t: True, timeout=3.0):
         p = LINK.expect(lambda p: self.mine(p) and pred(p[TCP]), timeout)
@@ -212,7 +216,8 @@ class Conn:
         return got == data
 
     def abort(self):
-        self.send("R", ack=0)
+        """RST exactly at the guest's RCV.NXT (RFC 5961 §3.2), so it really resets."""
+        self.send("R", seq=getattr(self, "acked", self.snd_nxt), ack=0)
 
 
 # ---- the case runner --------------------------------------------------------------------
@@ -243,7 +248,7 @@ def case(name, fn, want):
         bad.append("no ping answer after the case")
     if not echo:
         bad.append("TCP echo on port 7 broken after the case")
-    if not ok:
+    if bad or not ok:
         bad.insert(0, detail)
     if bad:                                # what did move, for the report
         bad.append("moved: " + " ".join("%s+%d" % (k[len(M):], after[k] - before.get(k, 0))
@@ -276,7 +281,8 @@ def echo_reply_check(payload, seq, opts=b""):
         raw = bytes(p[IP])[20:p[IP].len]
         got = raw[8:]
         if got != payload:
-            return False, "reply payload differs (%d bytes back, %d sent)" % (len(got), len(payload))
+            return False, "reply payload differs (%d bytes back, %d sent)" % (
+                len(got), len(payload))
         if checksum(raw) != 0 or p[IP].len != 28 + len(payload):
             return False, "reply checksum or IP length wrong (len %d)" % p[IP].len
         return True, "%d-byte payload echoed exactly" % len(payload)
@@ -293,6 +299,20 @@ def udp_echo_short():
         if p[UDP].len != 9 or bytes(p[UDP].payload)[:p[UDP].len - 8] != b"Z" or p[IP].len != 29:
             return False, "UDP echo len %d ip len %d" % (p[UDP].len, p[IP].len)
         return True, "1 byte echoed, padding not echoed"
+    return f
+
+
+def unreach(dgram, code):
+    """A datagram the guest cannot deliver: it must answer with ICMP type 3 and this code,
+    quoting our IP header and the first 8 bytes after it (RFC 792)."""
+    def f():
+        LINK.send(eth(dgram))
+        p = LINK.expect(lambda p: from_guest(p, ICMP) and p[ICMP].type == 3, 3)
+        if not p:
+            return False, "no ICMP destination unreachable"
+        quote = bytes(p[ICMP])[8:]
+        ok = p[ICMP].code == code and quote == dgram[:28]
+        return ok, "type 3 code %d, quote %s" % (p[ICMP].code, "exact" if ok else quote.hex())
     return f
 
 
@@ -327,7 +347,8 @@ def l3_cases():
          {"ipv4_bad_version_total": 1})
     case("runt: 14-byte ARP frame, header only (NIC pads to 60)", sent(hdr + b"\x08\x06"),
          {"arp_bad_htype_total": 1})
-    case("runt: 20-byte IPv4 frame with 6 header bytes", sent(hdr + b"\x08\x00\x45\x00\x00\x1c\x00\x01"),
+    case("runt: 20-byte IPv4 frame with 6 header bytes",
+         sent(hdr + b"\x08\x00\x45\x00\x00\x1c\x00\x01"),
          {"ipv4_bad_csum_total+ipv4_bad_len_total": 1})
     case("unpadded 42-byte ICMP echo answered with exact length", echo_reply_check(b"", 11),
          {"icmp_in_echos_total": 1, "icmp_out_echo_reps_total": 1})
@@ -380,8 +401,24 @@ def l3_cases():
          {"udp_bad_len_total": 1})
     case("UDP datagram of 6 bytes (< header)", sent(eth(ip_raw(b"\x11\x5c\x00\x07\x00\x06", 17))),
          {"udp_short_hdr_total": 1})
-    case("TCP segment of 12 bytes (< header)", sent(eth(ip_raw(l4(TCP(sport=4449, dport=7))[:12], 6))),
+    case("TCP segment of 12 bytes (< header)",
+         sent(eth(ip_raw(l4(TCP(sport=4449, dport=7))[:12], 6))),
          {"tcp_short_seg_total": 1})
+    case("IPv4 source 127.0.0.1", sent(eth(ip_raw(e, 1, src="127.0.0.1"))),
+         {"ipv4_bad_src_total": 1})
+    case("IPv4 source 10.80.0.255 (subnet broadcast)", sent(eth(ip_raw(e, 1, src="10.80.0.255"))),
+         {"ipv4_bad_src_total": 1})
+    case("IPv4 to another host (10.80.0.3)", sent(eth(ip_raw(e, 1, dst="10.80.0.3"))),
+         {"ipv4_not_for_us_total": 1, "icmp_out_echo_reps_total": 0})
+    case("ICMP echo to the subnet broadcast", sent(eth(ip_raw(e, 1, dst="10.80.0.255"),
+                                                       dst="ff:ff:ff:ff:ff:ff")),
+         {"icmp_bcast_echo_total": 1, "icmp_out_echo_reps_total": 0})
+    case("IP protocol 99: protocol unreachable", unreach(ip_raw(b"junk", 99), 2),
+         {"ipv4_no_proto_total": 1, "icmp_out_errors_total": 1})
+    case("UDP to closed port 9: port unreachable", unreach(ip_raw(l4(UDP(sport=4450, dport=9)
+                                                                     / Raw(b"x")), 17), 3),
+         {"udp_no_port_total": 1, "icmp_out_errors_total": 1})
+
     def arp(**kw):
         a = dict(op=1, hwsrc=FMAC, psrc=FIP, pdst=GIP)
         a.update(kw)
@@ -510,7 +547,8 @@ def live_conn_cases(iss):
             t = c.expect(lambda t: t.flags.A and not t.flags.R and not t.payload, 2)
             if not t or t.ack != c.snd_nxt:
                 return False, "no challenge ACK for the %s" % label
-            return c.echo(b"after-" + flags.encode()), "challenge ACK ack=%d, connection lives" % t.ack
+            return (c.echo(b"after-" + flags.encode()),
+                    "challenge ACK ack=%d, connection lives" % t.ack)
         return f
 
     def silent(flags, off, label, reply_ok):
@@ -558,11 +596,12 @@ def live_conn_cases(iss):
     lc("RST in window, not at RCV.NXT: challenge ACK (RFC 5961 §3.2)",
        chall("R", 100, "RST"), {"tcp_challenge_acks_total": 1, "tcp_estab_resets_total": 0})
     lc("RST 1 MiB beyond RCV.NXT (out of window) ignored", silent("R", 0x100000, "no reply", False),
-         {"tcp_rst_ignored_total": 1, "tcp_estab_resets_total": 0})
+       {"tcp_rst_ignored_total": 1, "tcp_estab_resets_total": 0})
     lc("SYN in ESTABLISHED, in window: challenge ACK (RFC 5961 §4.2)",
        chall("S", 0, "SYN"), {"tcp_challenge_acks_total": 1})
-    lc("SYN 1 MiB beyond RCV.NXT (out of window): ACK, connection kept", silent("S", 0x100000, "ACK sent", True),
-         {"tcp_out_of_window_total": 1})
+    lc("SYN 1 MiB beyond RCV.NXT (out of window): ACK, connection kept",
+       silent("S", 0x100000, "ACK sent", True),
+       {"tcp_out_of_window_total": 1})
     lc("ACK of data never sent", ack_too_new, {"tcp_ack_too_new_total": 1})
     lc("ACK far below SND.UNA: challenge ACK (RFC 5961 §5.2)", ack_too_old,
        {"tcp_ack_too_old_total": 1, "tcp_challenge_acks_total": 1})
@@ -593,8 +632,8 @@ def ooo_flood():
     time.sleep(1)
     free1 = metrics().get(M + "netbuf_free", 0)
     ok3 = free1 >= free0 - 4
-    return ok1 and ok2 and ok3, "hole filled -> %d bytes, resent -> %d bytes, netbuf_free %d -> %d" \
-        % (len(got), len(rest), free0, free1)
+    return ok1 and ok2 and ok3, "hole filled -> %d bytes, resent -> %d bytes, " \
+        "netbuf_free %d -> %d" % (len(got), len(rest), free0, free1)
 
 
 def zero_window():
@@ -617,6 +656,29 @@ def zero_window():
     ok = 1 <= len(probes) <= 20 and len(segs) <= 40 and got == data
     return ok, "%d probes, %d segments in 8 s of zero window; data after reopening: %s" % (
         len(probes), len(segs), got == data)
+
+
+def never_reads(iss):
+    """Our window stays 0 while we push 280 KB: the guest must close its receive window,
+    drop what is beyond it, and give every buffer back once the connection is gone."""
+    c = Conn(iss=iss)
+    if not c.handshake():
+        return False, "no SYN-ACK"
+    free0 = metrics().get(M + "netbuf_free", 0)
+    c.win = 0
+    for _ in range(200):
+        c.write(os.urandom(1400))
+    time.sleep(2)
+    free1 = metrics().get(M + "netbuf_free", 0)
+    adv = [t.window for t in LINK.collect(lambda p: c.mine(p), 1)]
+    c.abort()
+    time.sleep(1)
+    free2 = metrics().get(M + "netbuf_free", 0)
+    # 64 KiB receive window + 64 KiB send buffer (net/tcp_priv.h) of 1400-byte segments is
+    # about 94 buffers; 110 leaves room for the scrapes.
+    ok = free0 - free1 <= 110 and free2 >= free0 - 4 and adv[-1:] == [0]
+    return ok, "netbuf_free %d -> %d while pushing -> %d after abort; last window %s" % (
+        free0, free1, free2, adv[-1:] or "?")
 
 
 def time_wait_rst():
@@ -690,6 +752,9 @@ def tcp_cases():
          {"tcp_ooo_queued_total": 16, "tcp_ooo_dropped_total": 24})
     case("TCP zero window for 8 s (persist probes, no spin)", zero_window,
          {"tcp_persist_probes_total": (1,)})
+    for iss in (0x10000000, 0xC0000000):
+        case("peer never reads while pushing 280 KB (window closes, buffers bounded) "
+             "[peer ISS %#x]" % iss, lambda: never_reads(iss), {"tcp_out_of_window_total": (1,)})
     case("RST in TIME-WAIT", time_wait_rst, {"tcp_challenge_acks_total": 1})
     case("SYN flood of 2000 SYNs (legit echo still works)", syn_flood,
          {"tcp_listen_overflow_total": (1,), "tcp_syn_cookies_sent_total": (1,),
@@ -709,8 +774,17 @@ def main():
         return
     GMAC = p[ARP].hwsrc
     result(True, "guest answers ARP from the scapy peer", "guest MAC " + GMAC)
+    free0 = metrics().get(M + "netbuf_free", 0)
     l3_cases()
     tcp_cases()
+    if ONLY:
+        return
+    time.sleep(2)
+    left = [l.strip() for l in console("ss -tan").splitlines()
+            if FIP + ":" in l and "TIME-WAIT" not in l]
+    result(not left, "no connection of the scapy peer left open", "; ".join(left) or "none")
+    free1 = metrics().get(M + "netbuf_free", 0)
+    result(free1 >= free0 - 4, "netbufs back after the suite", "free %d -> %d" % (free0, free1))
     out = console("mem")
     print("guest mem after the suite: " + " | ".join(out.strip().splitlines()[-3:]), flush=True)
 
