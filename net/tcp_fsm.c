@@ -215,6 +215,7 @@ void tcp_syn_sent_input(struct tcp_conn *c, struct tcp_seg *s, struct netbuf *nb
 	}
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
+	c->rcv_adv = c->rcv_nxt;        /* nothing advertised yet: the edge starts at RCV.NXT */
 	tcp_negotiate(c, s);
 	c->snd_wnd = c->max_snd_wnd = s->wnd;
 	c->snd_wl1 = s->seq;

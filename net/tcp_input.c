@@ -93,6 +93,7 @@ static void passive_open(struct tcp_listener *l, struct tcp_seg *s, struct tcp_c
 	c->listener = l;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
+	c->rcv_adv = c->rcv_nxt;        /* nothing advertised yet: the edge starts at RCV.NXT */
 	tcp_negotiate(c, s);
 	c->iss = tcp_isn(c->laddr, c->lport, c->raddr, c->rport);
 	c->snd_una = c->iss;

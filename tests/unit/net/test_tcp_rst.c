@@ -41,6 +41,25 @@ static void test_rst_in_window_challenge_ack(void)
 	CU_ASSERT_EQUAL(tcp_conn_count(), 1);
 }
 
+/* A peer ISS in the upper half of the sequence space must give the same window as any other:
+ * the advertised edge starts at RCV.NXT, not at 0 (found by the hostile-packet suite). */
+static void test_window_with_high_peer_iss(void)
+{
+	uint32_t iss, piss = 0xC0000000u;
+	struct th_out o;
+	struct tcp_conn *c = th_open(piss, th_opt_mss1460, 4, &iss, NULL);
+	CU_ASSERT_EQUAL(c->rcv_adv - c->rcv_nxt, 65535);
+	TH_SEG(.seq = piss + 1 + 0x100000, .flags = TCP_RST);
+	th_expect_none();
+	CU_ASSERT_EQUAL(tcp_stats.rst_ignored, 1);
+	CU_ASSERT_EQUAL(tcp_stats.challenge_acks, 0);
+	TH_SEG(.seq = piss + 1 + 100, .flags = TCP_RST);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_ACK);
+	CU_ASSERT_EQUAL(o.ack, piss + 1);
+	CU_ASSERT_EQUAL(tcp_stats.challenge_acks, 1);
+}
+
 static void test_syn_in_established_challenge_ack(void)
 {
 	uint32_t iss;
@@ -231,6 +250,7 @@ static void test_paws(void)
 static CU_TestInfo tests[] = {
 	{ "RST at RCV.NXT resets", test_rst_exact_resets },
 	{ "in-window RST: challenge ACK; outside: ignored", test_rst_in_window_challenge_ack },
+	{ "window with a peer ISS in the upper half", test_window_with_high_peer_iss },
 	{ "SYN when established: challenge ACK", test_syn_in_established_challenge_ack },
 	{ "challenge ACK rate limit", test_challenge_ack_rate_limit },
 	{ "ACK too new / too old / missing", test_ack_checks },
