@@ -1,6 +1,10 @@
 # Shared helpers for the integration tests (POSIX sh, sourced). Every QEMU runs under
 # `timeout` and is killed by pid when the test ends; tests record results with pass/fail.
-ROOT=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
+# The repository root: the nearest folder above the script that holds the Makefile.
+ROOT=$(cd "$(dirname "$0")" 2>/dev/null && pwd)
+while [ "$ROOT" != / ] && ! [ -f "$ROOT/Makefile" -a -d "$ROOT/tests/integration" ]; do
+	ROOT=$(dirname "$ROOT")
+done
 [ -f "$ROOT/Makefile" ] || ROOT=$(pwd)
 ITEST_DIR=${ITEST_DIR:-$ROOT/build/itest}
 KERNEL=${KERNEL:-$ROOT/build/peregrine-qemu.elf}
