@@ -71,9 +71,11 @@ boot_guest() {
 	return 1
 }
 
-# guest_stat NAME: the last value the console printed for counter NAME ("    NAME  N").
+# guest_stat NAME: the last value the console printed for counter NAME ("    NAME  N" in the
+# Tcp block, "    N NAME" in the Ip block).
 guest_stat() {
-	tr -d '\r' < "$LOG" | awk -v k="$1" '$1 == k && NF == 2 { v = $2 } END { print v }'
+	tr -d '\r' < "$LOG" | awk -v k="$1" '
+		NF == 2 && $1 == k { v = $2 } NF == 2 && $2 == k { v = $1 } END { print v }'
 }
 # guest_stats: ask the console for "stats" and wait until the Tcp block's last line is there.
 guest_stats() {
@@ -146,7 +148,7 @@ numbers() {
 			has_opt "$r" 'transactions=[1-9]'
 	done
 	r=$(in_ns "$NS" timeout 60 "$LOADGEN" -h "$GUEST" -p 7 -b -s 65536 -n 104857600 -d 3 2>&1)
-	echo "  $s loadgen bulk 100 MiB: $r"
+	echo "  $s loadgen bulk 100 MiB: ${r:-no output: killed by timeout 60 s (blocked in write)}"
 	check "tcp $s: bulk 100 MiB echoed byte-exact" has_opt "$r" 'verified=yes'
 }
 
@@ -237,6 +239,7 @@ print_counters() {
 		echo "  $s guest counters:$line"
 		na=$(tr -d '\r' < "$LOG" | grep -a '^netbuf:' | tail -1)
 		echo "  $s $na"
+		echo "  $s eth0 $(tr -d '\r' < "$LOG" | grep -a '^ *TX: packets' | tail -1 | sed 's/^ *//')"
 	fi
 }
 
