@@ -1,7 +1,7 @@
 /* test=NAME: deliberate behaviours the integration tests boot into. The protection hooks
- * (wx-text, nx-data, null, stack-overflow, canary, fortify) each break one rule of the W^X
- * map, the stack protector or _FORTIFY_SOURCE and must end in an exception dump or a panic
- * (tests/integration/test_protect.sh). */
+ * (wx-text, idt-write, nx-data, null, stack-overflow, canary, fortify) each break one rule of
+ * the W^X map, the stack protector or _FORTIFY_SOURCE and must end in an exception dump or a
+ * panic (tests/integration/test_protect.sh). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +26,18 @@ __attribute__((noinline)) void test_wx_text(void)
 	volatile uint8_t *code = (volatile uint8_t *)(uintptr_t)test_wx_text;
 	printf("test=wx-text: writing to text at 0x%llx\n", (unsigned long long)(uintptr_t)code);
 	*code = *code;
+}
+
+/* Rewrites the first byte of the IDT (found with SIDT) unchanged: its page is read-only once
+ * protection is on, so an IDT overwrite is a #PF with P=1 W=1 and CR2 = the IDT base. */
+__attribute__((noinline)) void test_idt_write(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	volatile uint8_t *idt = (volatile uint8_t *)(uintptr_t)idtr.base;
+	printf("test=idt-write: writing to the IDT at 0x%llx\n", (unsigned long long)idtr.base);
+	*idt = *idt;
+	__asm__ volatile("" ::: "memory");
 }
 
 /* A `ret` (0xC3) in .data: data pages are NX, so calling it is a #PF with I=1 at its address. */
@@ -96,6 +108,8 @@ static bool run_protect_hook(const char *name)
 {
 	if (!strcmp(name, "wx-text"))
 		test_wx_text();
+	else if (!strcmp(name, "idt-write"))
+		test_idt_write();
 	else if (!strcmp(name, "nx-data"))
 		test_nx_data();
 	else if (!strcmp(name, "null"))

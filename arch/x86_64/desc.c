@@ -44,7 +44,10 @@ struct desc_ptr {
 static uint8_t ist_stacks[3][IST_GUARD + IST_SIZE] __attribute__((aligned(4096)));
 static struct tss64 tss;
 static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct idt_gate idt[256] __attribute__((aligned(16)));
+/* Exactly one page (256 x 16 bytes) on its own: arch_protect_kernel() maps it read-only, as
+ * nothing writes the IDT after arch_init_early() and the CPU only reads it. */
+static struct idt_gate idt[256] __attribute__((aligned(4096)));
+_Static_assert(sizeof(idt) == 4096, "the IDT fills exactly one page");
 
 #define GATE_INTR 0x8E      /* present, DPL 0, 64-bit interrupt gate (IF cleared on entry) */
 
@@ -117,4 +120,9 @@ unsigned desc_stack_guards(uint64_t *out, unsigned max)
 	for (unsigned i = 0; i < 3 && n < max; i++)
 		out[n++] = (uint64_t)(uintptr_t)ist_stacks[i];
 	return n;
+}
+
+uint64_t desc_idt_page(void)
+{
+	return (uint64_t)(uintptr_t)idt;
 }

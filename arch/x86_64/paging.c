@@ -1,5 +1,5 @@
 /* Kernel page tables. arch_protect_kernel() replaces the boot identity map (boot/boot.S) with
- * one that enforces W^X: text RX, rodata/.ksyms R+NX, data/bss/heap/DMA RW+NX, device memory
+ * one that enforces W^X: text RX, rodata/.ksyms/IDT R+NX, data/bss/heap/DMA RW+NX, device memory
  * RW+NX+uncached, page 0 and the stack guard pages unmapped. mmio_map() adds device memory
  * above 4 GiB to whichever tables are live. Intel SDM vol 3 ch. 4 (4-level paging). */
 #include <stdbool.h>
@@ -40,6 +40,7 @@ extern char _bss_start[], _kernel_end[], boot_stack_guard[];
 static uint64_t *live_pml4 = boot_pml4;     /* the tables mmio_map() edits */
 static uint64_t nx;                         /* PTE_NX when EFER.NXE is on, else 0 (reserved) */
 static uint64_t guards[MAX_GUARDS];
+static uint64_t idt_page;                   /* read-only after arch_init_early() */
 static unsigned n_guards, n_tables, n_small, n_large, n_uc;
 
 static uint64_t *table_alloc(void)
@@ -107,6 +108,8 @@ static uint64_t small_pte(uint64_t a)
 		return a | PTE_P | nx;                          /* rodata: R */
 	if (a >= (uint64_t)_ksyms_start && a < (uint64_t)_bss_start)
 		return a | PTE_P | nx;                          /* symbol table: R */
+	if (a == idt_page)
+		return a | PTE_P | nx;                          /* IDT: R (the CPU only reads it) */
 	return a | PTE_P | PTE_W | nx;                      /* low memory, data, bss, free RAM */
 }
 
@@ -166,6 +169,7 @@ void arch_protect_kernel(const struct boot_info *bi)
 {
 	nx = rdmsr(MSR_EFER) & EFER_NXE ? PTE_NX : 0;   /* boot.S sets NXE when CPUID has NX */
 	collect_guards();
+	idt_page = desc_idt_page();
 	uint64_t *pml4 = table_alloc(), *pdpt = table_alloc();
 	pml4[0] = virt_to_phys(pdpt) | PTE_P | PTE_W;
 	for (unsigned g = 0; g < 4; g++) {              /* 0..4 GiB, as the boot map had it */
@@ -182,8 +186,8 @@ void arch_protect_kernel(const struct boot_info *bi)
 	write_cr3(virt_to_phys(pml4));                  /* CR0.WP is already set by boot.S */
 	live_pml4 = pml4;
 	const char *extra = enable_smep_smap();
-	log_info("paging: W^X map: text %lluK RX, rodata %lluK R, %u guard pages, page 0 unmapped, "
-		 "%u 4K + %u 2M pages (%u uncached), %u tables%s%s",
+	log_info("paging: W^X map: text %lluK RX, rodata %lluK R, IDT R, %u guard pages, "
+		 "page 0 unmapped, %u 4K + %u 2M pages (%u uncached), %u tables%s%s",
 		 (unsigned long long)(_rodata_start - _kernel_start) >> 10,
 		 (unsigned long long)(_data_start - _rodata_start) >> 10, n_guards, n_small,
 		 n_large, n_uc, n_tables, nx ? "" : ", NO NX (CPU lacks it)", extra);

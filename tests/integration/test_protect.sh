@@ -1,9 +1,10 @@
 #!/bin/sh
 # Memory protection: each test=NAME hook breaks one rule and must end in a readable exception
 # dump (QEMU status 7) or a panic (status 3), never a silent reboot or a hang:
-# wx-text (write to kernel text), nx-data (execute .data), null (read page 0),
-# stack-overflow (runs into the boot stack's guard page: #DF on its IST stack), canary
-# (-fstack-protector-strong), fortify (_FORTIFY_SOURCE=2 memcpy past an 8-byte buffer).
+# wx-text (write to kernel text), idt-write (the IDT page is read-only), nx-data (execute
+# .data), null (read page 0), stack-overflow (runs into the boot stack's guard page: #DF on
+# its IST stack), canary (-fstack-protector-strong), fortify (_FORTIFY_SOURCE=2 memcpy past
+# an 8-byte buffer).
 . "$(dirname "$0")/lib.sh"
 
 # hex_of PATTERN: the first 0x... number on the log line matching the extended regex.
@@ -24,7 +25,7 @@ dumped_once() {
 
 qemu_boot_serial protect-boot 60 "test=exit"
 check "protect: W^X map installed at boot" \
-	log_has "paging: W\^X map: text [0-9]+K RX, rodata [0-9]+K R, 4 guard pages, page 0 unmapped"
+	log_has "paging: W\^X map: text [0-9]+K RX, rodata [0-9]+K R, IDT R, 4 guard pages, page 0 unm"
 check "protect: normal boot unaffected (exit 0 -> status 1)" [ "$QEMU_RC" = 1 ]
 
 qemu_boot_serial protect-wx 60 "test=wx-text"
@@ -35,6 +36,14 @@ check "wx-text: error is present + write" \
 check "wx-text: CR2 is the text address written" reg_is CR2 "$addr"
 check "wx-text: RIP in test_wx_text" log_has "RIP +0x[0-9a-f]{16} test_wx_text\+"
 check "wx-text: status 7" [ "$QEMU_RC" = 7 ]
+
+qemu_boot_serial protect-idt 60 "test=idt-write"
+addr=$(hex_of "test=idt-write: writing to the IDT at")
+check "idt-write: #PF, present + write" \
+	log_has "error 0x3: P=1 protection violation, W=1 write, U=0 supervisor$"
+check "idt-write: CR2 is the IDT base" reg_is CR2 "$addr"
+check "idt-write: RIP in test_idt_write" log_has "RIP +0x[0-9a-f]{16} test_idt_write\+"
+check "idt-write: status 7" [ "$QEMU_RC" = 7 ]
 
 qemu_boot_serial protect-nx 60 "test=nx-data"
 addr=$(hex_of "test=nx-data: calling data at")
