@@ -125,4 +125,7 @@ debug: deps kernel
 clean:
 	rm -rf $(B)/k $(B)/u $(B)/*.elf $(B)/*.o $(B)/*.S $(B)/*.iso $(B)/unit-tests $(B)/peregrine.map
 
+# Flags live here: objects are rebuilt when this file changes.
+$(KOBJS) $(UOBJS): Makefile
+
 -include $(shell find $(B)/k $(B)/u -name '*.d' 2>/dev/null)

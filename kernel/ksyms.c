@@ -1,5 +1,6 @@
 /* Symbol lookup over the table tools/mksyms.sh links into .ksyms, and frame-pointer
  * backtraces (the kernel is built with -fno-omit-frame-pointer). */
+#include <stdbool.h>
 #include <stdio.h>
 #include "kernel/ksyms.h"
 #include "kernel/console.h"
@@ -25,11 +26,14 @@ const char *ksym_lookup(uint64_t addr, uint64_t *off)
 	return ksym_table[lo].name;
 }
 
-static void print_frame(int n, uint64_t pc)
+/* pc of a return address is named by pc - 1: a call that ends its function returns to the
+ * first byte of the next one. */
+static void print_frame(int n, uint64_t pc, bool is_return)
 {
 	char line[160];
 	uint64_t off = 0;
-	const char *name = ksym_lookup(pc, &off);
+	const char *name = ksym_lookup(pc - is_return, &off);
+	off += is_return;
 	int len = snprintf(line, sizeof(line), "  #%-2d 0x%016llx %s+0x%llx\n", n,
 			   (unsigned long long)pc, name ? name : "?", (unsigned long long)off);
 	if (len > 0)
@@ -39,7 +43,7 @@ static void print_frame(int n, uint64_t pc)
 void backtrace_print(uint64_t rip, uint64_t rbp)
 {
 	console_puts("Backtrace:\n");
-	print_frame(0, rip);
+	print_frame(0, rip, false);
 	for (int n = 1; n < 32 && rbp; n++) {
 		/* Frames live in the kernel's memory; stop at anything that is not 8-aligned or
 		 * lies outside the identity map's low 4 GiB. */
@@ -49,7 +53,7 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 		uint64_t ret = frame[1];
 		if (ret < (uint64_t)_kernel_start || ret >= (uint64_t)_etext)
 			break;
-		print_frame(n, ret);
+		print_frame(n, ret, true);
 		rbp = frame[0];
 	}
 }

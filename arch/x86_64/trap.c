@@ -90,10 +90,13 @@ static void dump_regs(const struct trap_frame *tf)
 static bool in_text(uint64_t a) { return a >= (uint64_t)_kernel_start && a < (uint64_t)_etext; }
 static bool stack_ok(uint64_t a) { return !(a & 7) && a >= 0x1000 && a < 0x100000000ull; }
 
-static void print_frame(int n, uint64_t pc, const char *note)
+/* A return address is named by pc - 1: a call that ends its function returns to the first
+ * byte of the next one. */
+static void print_frame(int n, uint64_t pc, bool is_return, const char *note)
 {
 	uint64_t off = 0;
-	const char *sym = ksym_lookup(pc, &off);
+	const char *sym = ksym_lookup(pc - is_return, &off);
+	off += is_return;
 	dump_printf("  #%-2d 0x%016llx %s+0x%llx%s\n", n, (unsigned long long)pc, sym ? sym : "?",
 		    (unsigned long long)off, note);
 }
@@ -119,14 +122,14 @@ static void backtrace_dump(const struct trap_frame *tf)
 	int n = 0;
 	uint64_t rbp = tf->rbp;
 	dump_printf("Backtrace:\n");
-	print_frame(n++, tf->rip, "");
+	print_frame(n++, tf->rip, false, "");
 	if (stack_ok(tf->rsp) && leaf_return(*(const uint64_t *)(uintptr_t)tf->rsp, tf->rip))
-		print_frame(n++, *(const uint64_t *)(uintptr_t)tf->rsp, " (caller of a frameless function)");
+		print_frame(n++, *(const uint64_t *)(uintptr_t)tf->rsp, true, " (caller of a frameless function)");
 	while (n < 32 && stack_ok(rbp)) {
 		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
 		if (!in_text(frame[1]))
 			break;
-		print_frame(n++, frame[1], "");
+		print_frame(n++, frame[1], true, "");
 		if (frame[0] <= rbp)            /* frames move up the stack; anything else is a loop */
 			break;
 		rbp = frame[0];
