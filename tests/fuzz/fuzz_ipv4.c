@@ -1,6 +1,7 @@
 /* libFuzzer harness: IPv4 receive and everything above it. Records (fuzz_stack.h) are IPv4
  * datagrams handed to ipv4_input() as if eth0 had received them, with the echo appliance on
- * port 7; the clock moves between records. Teardown must return every netbuf. */
+ * port 7; the clock moves between records. Teardown must return every netbuf. Odd-length
+ * inputs run the echo connections with CUBIC, even ones with Reno. */
 #include "fuzz_stack.h"
 #include "net/tcp.h"
 #include "net/ipv4.h"
