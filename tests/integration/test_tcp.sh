@@ -111,16 +111,21 @@ handshake() {
 	pcap=$ITEST_DIR/tcp-$s.pcap
 	rm -f "$pcap"
 	# -c 2: tcpdump ends by itself after the SYN and the SYN-ACK (ip netns exec and timeout
-	# exec or forward signals, so $! is the process to wait for or kill).
-	ip netns exec "$NS" timeout 20 tcpdump -i "$TAP" -nn -U -c 2 -w "$pcap" \
-		"tcp port 7 and (tcp[tcpflags] & tcp-syn) != 0" >"$pcap.err" 2>&1 &
-	TD_PID=$!
-	for _ in $(seq 1 50); do has "$pcap.err" 'listening on' && break; sleep 0.1; done
-	printf 'handshake\n' | in_ns "$NS" timeout 10 nc -N -w 3 "$GUEST" 7 >/dev/null
-	for _ in $(seq 1 50); do kill -0 "$TD_PID" 2>/dev/null || break; sleep 0.1; done
-	kill "$TD_PID" 2>/dev/null
-	wait "$TD_PID" 2>/dev/null
-	TD_PID=""
+	# exec or forward signals, so $! is the process to wait for or kill). "listening on" can
+	# come before the capture sees packets: try up to three connections.
+	for _ in 1 2 3; do
+		ip netns exec "$NS" timeout 20 tcpdump -i "$TAP" -nn -U --immediate-mode -c 2 \
+			-w "$pcap" "tcp port 7 and (tcp[tcpflags] & tcp-syn) != 0" >"$pcap.err" 2>&1 &
+		TD_PID=$!
+		for _ in $(seq 1 50); do has "$pcap.err" 'listening on' && break; sleep 0.1; done
+		sleep 0.5
+		printf 'handshake\n' | in_ns "$NS" timeout 10 nc -N -w 3 "$GUEST" 7 >/dev/null
+		for _ in $(seq 1 30); do kill -0 "$TD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill "$TD_PID" 2>/dev/null
+		wait "$TD_PID" 2>/dev/null
+		TD_PID=""
+		has "$pcap.err" '^2 packets captured' && break
+	done
 	tcpdump -r "$pcap" -nn -v 2>/dev/null | tr '\n' ' ' | sed 's/   */ /g' |
 		sed 's/ IP (/\nIP (/g' > "$pcap.txt"
 	syn=$(grep -F "$HOST." "$pcap.txt" | grep -F "> $GUEST.7:" | grep -F 'Flags [S],' | head -1)
