@@ -98,10 +98,14 @@ static unsigned sack_blocks(const struct tcp_conn *c, struct sack_range *out, un
 	return k;
 }
 
-static unsigned build_sack(const struct tcp_conn *c, uint8_t *out)
+static unsigned build_sack(const struct tcp_conn *c, uint8_t *out, unsigned room)
 {
 	struct sack_range b[4];
-	unsigned nb = sack_blocks(c, b, c->ts_on ? 3 : 4);   /* 40 bytes of option space */
+	unsigned fit = room >= 4 ? (room - 4) / 8 : 0;          /* NOP NOP kind len + 8 per block */
+	unsigned max = MIN(c->ts_on ? 3u : 4u, fit);            /* 40 bytes of option space */
+	if (!max)
+		return 0;
+	unsigned nb = sack_blocks(c, b, max);
 	if (!nb)
 		return 0;
 	unsigned n = 0;
@@ -116,7 +120,7 @@ static unsigned build_sack(const struct tcp_conn *c, uint8_t *out)
 	return n;
 }
 
-unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out)
+unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out, unsigned sack_room)
 {
 	unsigned n = 0;
 	bool syn = flags & TCP_SYN;
@@ -148,6 +152,6 @@ unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out)
 		out[n++] = c->rcv_wscale;
 	}
 	if (!syn && c->sack_on && c->ooo_head && (flags & TCP_ACK))
-		n += build_sack(c, out + n);
+		n += build_sack(c, out + n, sack_room);
 	return n;
 }

@@ -94,8 +94,12 @@ int tcp_send_seg(struct tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 	}
 	if (len)
 		copy_from_sndq(c, seq, nb_put(nb, len), len);
+	/* snd_mss already leaves room for timestamps; SACK blocks get only what the payload
+	 * leaves of the MSS, so a full segment never exceeds the MTU (RFC 9293 §3.7.1). A full
+	 * data segment then goes without SACK blocks; pure ACKs carry them. */
 	uint8_t opt[40];
-	unsigned olen = tcp_opts_build(c, flags, opt);
+	unsigned room = len < c->snd_mss ? c->snd_mss - len : 0;
+	unsigned olen = tcp_opts_build(c, flags, opt, room);
 	uint16_t win = wnd_field(c, flags);
 	if ((len || (flags & (TCP_SYN | TCP_FIN))) && SEQ_LT(seq, c->snd_max))
 		tcp_stats.retrans_segs++;

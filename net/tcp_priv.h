@@ -191,7 +191,8 @@ struct tcp_conn *tcp_cookie_check(struct tcp_listener *l, const struct tcp_seg *
 
 /* tcp_opt.c: parse returns false on a malformed option list */
 bool tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o);
-unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out);
+/* Options for a segment; SACK blocks only as many as fit in sack_room bytes. */
+unsigned tcp_opts_build(const struct tcp_conn *c, uint8_t flags, uint8_t *out, unsigned sack_room);
 
 /* tcp_output.c */
 void tcp_output(struct tcp_conn *c);                  /* send what window and Nagle allow */

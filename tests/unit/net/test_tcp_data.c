@@ -329,8 +329,33 @@ static void test_sack_blocks(void)
 	CU_ASSERT_EQUAL(th_app.rx_len, 350);
 }
 
+/* SACK blocks take only the room a data segment leaves below the MSS: a full segment plus
+ * options never exceeds the MTU (found by the 200-connection integration test). */
+static void test_sack_blocks_fit_the_mss(void)
+{
+	static const uint8_t syn[8] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };
+	uint32_t iss;
+	struct th_out o;
+	fill_pattern();
+	struct tcp_conn *c = th_open(1000, syn, 8, &iss, NULL);
+	tcp_set_nodelay(c, true);
+	TH_SEG(.seq = P0 + 100, .ack = iss + 1, .flags = TCP_ACK, .data = pattern, .len = 100);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.optlen, 12);                   /* the dup ACK carries the block */
+	CU_ASSERT_EQUAL(tcp_send(c, pattern, 1460), 1460);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.len, 1460);
+	CU_ASSERT_EQUAL(o.optlen, 0);                    /* no room left below MSS 1460 */
+	CU_ASSERT_EQUAL(tcp_send(c, pattern, 1000), 1000);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.len, 1000);
+	CU_ASSERT_EQUAL_FATAL(o.optlen, 12);             /* 460 bytes of room: one block fits */
+	CU_ASSERT_EQUAL(get32(o.opt + 4), P0 + 100);
+}
+
 static CU_TestInfo tests[] = {
 	{ "delivery and delayed ACK", test_delivery_and_delayed_ack },
+	{ "SACK blocks fit the MSS", test_sack_blocks_fit_the_mss },
 	{ "echo piggybacks the ACK", test_echo_piggybacks_ack },
 	{ "segmentation by MSS, ACKs free the queue", test_send_segments_by_mss_and_acks },
 	{ "send buffer full, sent callback", test_send_buffer_full_and_sent_callback },
