@@ -123,7 +123,7 @@ debug: deps kernel
 	@sh tools/run.sh --debug
 
 clean:
-	rm -rf $(B)/k $(B)/u $(B)/*.elf $(B)/*.o $(B)/*.S $(B)/*.iso $(B)/unit-tests $(B)/peregrine.map
+	rm -rf $(B)/k $(B)/u $(B)/fuzz $(B)/itest $(B)/*.elf $(B)/*.o $(B)/*.S $(B)/*.iso $(B)/unit-tests $(B)/peregrine.map
 
 # Flags live here: objects are rebuilt when this file changes.
 $(KOBJS) $(UOBJS): Makefile
