@@ -170,6 +170,9 @@ int ipv4_output(struct netbuf *nb, uint32_t src, uint32_t dst, uint8_t proto, ui
 	uint64_t *drop;
 
 	st->out_requests++;
+	/* 0.0.0.0 is "this host" (RFC 1122 §3.2.1.3): never a destination, e.g. of an echo
+	 * reply to a spoofed source. */
+	CHECK(dst != 0, drop = &st->no_route; goto drop);
 	CHECK(route_lookup(dst, &r), drop = &st->no_route; goto drop);
 	/* DF is always set and we do not fragment: a datagram over the MTU is a caller bug or
 	 * an oversized app write; count it rather than send it. */

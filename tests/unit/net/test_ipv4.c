@@ -316,6 +316,16 @@ static void test_is_local(void)
 	CU_ASSERT_FALSE(ipv4_is_local(0));
 }
 
+/* Even with a default route, 0.0.0.0 is never a destination (a reply to a spoofed source). */
+static void test_output_to_zero_address(void)
+{
+	net_set_gateway(IPV4_ADDR(10, 0, 0, 1));
+	CU_ASSERT_EQUAL(ipv4_output(payload(8), 0, 0, 17, 0), -1);
+	CU_ASSERT_EQUAL(net_stats.ipv4.no_route, 1);
+	CU_ASSERT_EQUAL(fake_tx.count, 0);
+	net_set_gateway(0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "valid datagram delivered", test_valid_is_delivered },
 	{ "shorter than a header", test_too_short },
@@ -334,6 +344,7 @@ static CU_TestInfo tests[] = {
 	{ "unknown protocol -> protocol unreachable", test_unknown_protocol_unreachable },
 	{ "unknown protocol to broadcast: no error", test_unknown_protocol_broadcast_silent },
 	{ "output without a route", test_output_no_route },
+	{ "output to 0.0.0.0", test_output_to_zero_address },
 	{ "output via the default gateway", test_output_via_gateway },
 	{ "output over the MTU", test_output_too_big },
 	{ "output IDs increase", test_output_ids_increase },
