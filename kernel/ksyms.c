@@ -28,32 +28,37 @@ const char *ksym_lookup(uint64_t addr, uint64_t *off)
 
 /* pc of a return address is named by pc - 1: a call that ends its function returns to the
  * first byte of the next one. */
-static void print_frame(int n, uint64_t pc, bool is_return)
+void backtrace_frame(int n, uint64_t pc, bool is_return, const char *note)
 {
-	char line[160];
+	char line[200];
 	uint64_t off = 0;
 	const char *name = ksym_lookup(pc - is_return, &off);
 	off += is_return;
-	int len = snprintf(line, sizeof(line), "  #%-2d 0x%016llx %s+0x%llx\n", n,
-			   (unsigned long long)pc, name ? name : "?", (unsigned long long)off);
+	int len = snprintf(line, sizeof(line), "  #%-2d 0x%016llx %s+0x%llx%s\n", n,
+			   (unsigned long long)pc, name ? name : "?", (unsigned long long)off, note);
 	if (len > 0)
 		console_write(line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
+/* Frames live in the kernel's memory: 8-aligned, inside the low 4 GiB, moving up the stack;
+ * anything else ends the walk (a corrupt chain must not loop or fault the dump). */
+void backtrace_walk(int n, uint64_t rbp)
+{
+	while (n < 32 && !(rbp & 7) && rbp >= 0x1000 && rbp < 0x100000000ull) {
+		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+		uint64_t ret = frame[1];
+		if (ret < (uint64_t)_kernel_start || ret >= (uint64_t)_etext)
+			break;
+		backtrace_frame(n++, ret, true, "");
+		if (frame[0] <= rbp)
+			break;
+		rbp = frame[0];
+	}
 }
 
 void backtrace_print(uint64_t rip, uint64_t rbp)
 {
 	console_puts("Backtrace:\n");
-	print_frame(0, rip, false);
-	for (int n = 1; n < 32 && rbp; n++) {
-		/* Frames live in the kernel's memory; stop at anything that is not 8-aligned or
-		 * lies outside the identity map's low 4 GiB. */
-		if ((rbp & 7) || rbp < 0x1000 || rbp >= 0x100000000ull)
-			break;
-		uint64_t *frame = (uint64_t *)rbp;
-		uint64_t ret = frame[1];
-		if (ret < (uint64_t)_kernel_start || ret >= (uint64_t)_etext)
-			break;
-		print_frame(n, ret, true);
-		rbp = frame[0];
-	}
+	backtrace_frame(0, rip, false, "");
+	backtrace_walk(1, rbp);
 }

@@ -90,17 +90,6 @@ static void dump_regs(const struct trap_frame *tf)
 static bool in_text(uint64_t a) { return a >= (uint64_t)_kernel_start && a < (uint64_t)_etext; }
 static bool stack_ok(uint64_t a) { return !(a & 7) && a >= 0x1000 && a < 0x100000000ull; }
 
-/* A return address is named by pc - 1: a call that ends its function returns to the first
- * byte of the next one. */
-static void print_frame(int n, uint64_t pc, bool is_return, const char *note)
-{
-	uint64_t off = 0;
-	const char *sym = ksym_lookup(pc - is_return, &off);
-	off += is_return;
-	dump_printf("  #%-2d 0x%016llx %s+0x%llx%s\n", n, (unsigned long long)pc, sym ? sym : "?",
-		    (unsigned long long)off, note);
-}
-
 /* Did the word at the top of the stack come from a `call rel32` (E8) into the function that
  * faulted? Then that function had not set up a frame yet (or never does: GCC leaves leaf
  * functions frameless) and its caller would be missing from the rbp walk. */
@@ -115,25 +104,16 @@ static bool leaf_return(uint64_t ret, uint64_t rip)
 	return call[0] == 0xE8 && ret + (uint64_t)(int64_t)rel == rip - off;
 }
 
-/* Frame-pointer walk (the kernel is built with -fno-omit-frame-pointer): [rbp] = caller's rbp,
- * [rbp+8] = return address. Stops at a frame outside the low 4 GiB or a non-text address. */
+/* The frame-pointer walk is kernel/ksyms.c's; the dump adds the caller of a frameless
+ * faulting function, which the walk alone would miss. */
 static void backtrace_dump(const struct trap_frame *tf)
 {
 	int n = 0;
-	uint64_t rbp = tf->rbp;
 	dump_printf("Backtrace:\n");
-	print_frame(n++, tf->rip, false, "");
+	backtrace_frame(n++, tf->rip, false, "");
 	if (stack_ok(tf->rsp) && leaf_return(*(const uint64_t *)(uintptr_t)tf->rsp, tf->rip))
-		print_frame(n++, *(const uint64_t *)(uintptr_t)tf->rsp, true, " (caller of a frameless function)");
-	while (n < 32 && stack_ok(rbp)) {
-		const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
-		if (!in_text(frame[1]))
-			break;
-		print_frame(n++, frame[1], true, "");
-		if (frame[0] <= rbp)            /* frames move up the stack; anything else is a loop */
-			break;
-		rbp = frame[0];
-	}
+		backtrace_frame(n++, *(const uint64_t *)(uintptr_t)tf->rsp, true, " (caller of a frameless function)");
+	backtrace_walk(n, tf->rbp);
 }
 
 static __attribute__((noreturn)) void exception_dump(struct trap_frame *tf)
