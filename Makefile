@@ -76,7 +76,9 @@ UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -Itests/uni
 	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DUNIT_TEST -MMD -MP
 # kernel/ files that are plain C and tested on the host:
 UNIT_KSRCS := kernel/timer.c $(wildcard kernel/cmdline.c kernel/multiboot.c kernel/pmm.c kernel/config.c)
-USRCS := $(wildcard net/*.c) $(UNIT_KSRCS) $(wildcard tests/unit/*.c tests/unit/*/*.c tests/unit/*/*/*.c)
+# apps/ files that are plain C (no kernel calls): the load balancer's config, scheduler, health
+UNIT_ASRCS := $(wildcard apps/lb_conf.c apps/lb_sched.c apps/lb_health.c)
+USRCS := $(wildcard net/*.c) $(UNIT_KSRCS) $(UNIT_ASRCS) $(wildcard tests/unit/*.c tests/unit/*/*.c tests/unit/*/*/*.c)
 UOBJS := $(patsubst %,$(B)/u/%.o,$(USRCS))
 
 $(B)/u/%.c.o: %.c

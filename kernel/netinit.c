@@ -139,7 +139,8 @@ void net_bringup(const struct config *cfg)
 	const char *name = config_get(cfg, "app");
 	const struct app *app = app_find(name ? name : "echo");
 	if (!app)
-		boot_fail("app=%s: no such appliance (this image has: echo)", name);
+		boot_fail("app=%s: no such appliance (this image has: %s)", name, app_names());
+	app_set_current(app);
 	if (app->start(cfg) < 0)
 		boot_fail("app=%s failed to start", app->name);
 	if (metrics_start(cfg) < 0)

@@ -53,6 +53,7 @@ static struct netbuf *take(uint32_t headroom)
 	nb->dev = NULL;
 	nb->seq = 0;
 	nb->tstamp = 0;
+	nb->ct = NULL;
 	return nb;
 }
 

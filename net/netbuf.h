@@ -12,6 +12,7 @@
 #define NB_HEADROOM  128u   /* reserved at nb_alloc() for Ethernet + IPv4 + TCP + options */
 
 struct netdev;
+struct ct_entry;
 
 struct netbuf {
 	struct netbuf *next;    /* queue link: free list, ARP pending queue, TCP queues */
@@ -22,6 +23,8 @@ struct netbuf {
 	struct netdev *dev;     /* receiving device (rx) */
 	uint32_t seq;           /* transport use (TCP: sequence number of first byte) */
 	uint64_t tstamp;        /* transport use (TCP: time sent, ns) */
+	struct ct_entry *ct;    /* conntrack entry while the packet crosses the IPv4 hooks
+				 * (net/filter.h); NULL outside that synchronous path */
 	uint8_t buf[];          /* NB_SIZE - sizeof(struct netbuf) bytes */
 };
 

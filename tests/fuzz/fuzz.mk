@@ -13,7 +13,8 @@ FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=undefin
 FUZZ_CFLAGS        := -std=gnu11 -O1 -g -fno-omit-frame-pointer -I. -Itests/unit -Itests/fuzz \
 	-Wall -Wno-unused-parameter -DFUZZ_TEST -MMD -MP $(FUZZ_SAN)
 
-FUZZ_NAMES := ether ipv4 arp icmp dhcp tcp_opts config multiboot
+# every tests/fuzz/fuzz_NAME.c but the shared stack set-up is a harness
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_stack.c,$(wildcard tests/fuzz/fuzz_*.c)))
 # Everything host-compilable that the harnesses exercise: the stack, the echo appliance,
 # the config and multiboot parsers, the timer wheel, and the unit tests' clock and panic fakes.
 FUZZ_LSRCS := $(wildcard net/*.c) kernel/timer.c kernel/config.c kernel/multiboot.c \

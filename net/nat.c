@@ -1,0 +1,2 @@
+/* NAT (placeholder until it lands). */
+#include "net/nat.h"
