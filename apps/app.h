@@ -2,6 +2,7 @@
 #ifndef APPS_APP_H
 #define APPS_APP_H
 
+#include <stddef.h>
 #include "kernel/config.h"
 
 struct app {
@@ -12,6 +13,10 @@ struct app {
 	 * command word. Returns 0 when handled, 1 when the command is not the app's, -1 on a
 	 * usage error (after printing it). */
 	int (*shell)(int argc, char **argv);
+	/* Optional: the appliance's own Prometheus lines appended to /metrics (e.g. per-backend
+	 * counters with a server label). Writes at most cap bytes (NUL-terminated when cap > 0)
+	 * and returns the length the whole text needs, like snprintf. */
+	size_t (*metrics)(char *buf, size_t cap);
 };
 
 /* Each appliance file defines one of these; apps/registry.c lists them. */

@@ -27,7 +27,8 @@ enum ct_tcp_state {             /* the names conntrack -L prints */
 #define CT_F_ASSURED   0x02     /* replied and (TCP) established: never early-dropped */
 #define CT_F_SNAT      0x04     /* a source NAT binding is set (tuple[REPLY].dst differs) */
 #define CT_F_DNAT      0x08     /* a destination NAT binding is set (tuple[REPLY].src differs) */
-#define CT_F_NAT_DONE  0x10     /* the nat table has been consulted for this flow */
+#define CT_F_DNAT_DONE 0x10     /* nat PREROUTING/OUTPUT consulted (or null binding) for this flow */
+#define CT_F_SNAT_DONE 0x20     /* nat POSTROUTING/INPUT consulted (or null binding) */
 
 struct ct_entry;                /* defined in net/conntrack.c; accessors below */
 
@@ -56,6 +57,12 @@ int ct_set_reply_tuple(struct ct_entry *ct, const struct ct_tuple *t);
 bool ct_tuple_taken(const struct ct_tuple *reply);
 unsigned ct_flags(const struct ct_entry *ct);
 void ct_set_flags(struct ct_entry *ct, unsigned flags);   /* ORs flags in */
+
+/* Fast path for established flows: the filter records that the flow's first packet was
+ * accepted at hook h by rule-set generation gen; later packets of an ESTABLISHED flow at
+ * that hook skip the chain walk while the generation is unchanged (net/nf_hook.c). */
+void ct_set_fastpath(struct ct_entry *ct, enum nf_hook h, uint32_t gen);
+bool ct_fastpath(const struct ct_entry *ct, enum nf_hook h, uint32_t gen);
 
 /* `conntrack -L` lines on stdout, e.g.
  * tcp      6 431999 ESTABLISHED src=10.1.0.2 dst=10.2.0.2 sport=40000 dport=80 src=10.2.0.2
