@@ -9,10 +9,12 @@ struct config kconfig;
 /* Keys a user may set (DESIGN.md "Names users type"); '*' matches an interface number. */
 static const char *const known_keys[] = {
 	"app", "ip", "eth*.ip", "gw", "route", "log", "config", "test", "echo.port",
-	"lb.frontend", "lb.balance", "lb.server", "lb.check", "metrics.port", "tcp.max_conns",
+	"lb.frontend", "lb.balance", "lb.server", "lb.check", "lb.retries", "lb.timeout.connect",
+	"metrics.port", "tcp.max_conns", "ip.forward", "conntrack.max",
+	"router.lan", "router.wan", "router.masquerade", "router.forward",
 	NULL,
 };
-static const char *const repeatable_keys[] = { "route", "lb.server", NULL };
+static const char *const repeatable_keys[] = { "route", "lb.server", "router.forward", NULL };
 
 static bool key_matches(const char *pattern, const char *key)
 {
@@ -122,8 +124,8 @@ static int parse_line(struct config *c, const char *l, size_t n, char *err, unsi
 		n--;
 	if (n == 0 || *l == '#')
 		return 0;
-	if (*l == '*' || *l == ':' || *l == '-') {
-		snprintf(err, errlen, "firewall rules are not supported by this build");
+	if (*l == ':' || *l == '-' || (n == 6 && !memcmp(l, "COMMIT", 6))) {
+		snprintf(err, errlen, "firewall line outside a *filter or *nat block");
 		return -1;
 	}
 	const char *eq = memchr(l, '=', n);
@@ -151,26 +153,64 @@ static int parse_line(struct config *c, const char *l, size_t n, char *err, unsi
 	return config_set(c, key, val, err, errlen);
 }
 
+/* Is the line (trimmed) the start of a firewall block ("*filter", "*nat")? */
+static bool fw_block_start(const char *l, size_t n)
+{
+	while (n && (*l == ' ' || *l == '\t'))
+		l++, n--;
+	return n > 1 && *l == '*';
+}
+
+/* Is it COMMIT, the end of a block (iptables-save puts it alone on its line)? */
+static bool fw_block_end(const char *l, size_t n)
+{
+	while (n && (*l == ' ' || *l == '\t'))
+		l++, n--;
+	while (n && (l[n - 1] == ' ' || l[n - 1] == '\t' || l[n - 1] == '\r'))
+		n--;
+	return n == 6 && !memcmp(l, "COMMIT", 6);
+}
+
 int config_parse_text(struct config *c, const char *text, unsigned long len, const char *name,
 		      char *err, unsigned errlen)
 {
 	char why[128];
 	unsigned lineno = 0;
 	const char *p = text, *end = text + len;
+	struct config_fw *blk = NULL;      /* the block being read, until its COMMIT */
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
+		size_t n = (size_t)(le - p);
 		lineno++;
-		if (memchr(p, 0, (size_t)(le - p))) {
+		if (memchr(p, 0, n)) {
 			snprintf(err, errlen, "%s:%u: NUL byte in a text file", name, lineno);
 			return -1;
 		}
-		if (parse_line(c, p, (size_t)(le - p), why, sizeof(why)) < 0) {
+		if (blk) {                 /* rules are checked by nf_load() at bring-up */
+			if (fw_block_end(p, n)) {
+				blk->len = (unsigned long)(le - blk->text);
+				blk = NULL;
+			}
+		} else if (fw_block_start(p, n)) {
+			if (c->nfw == CONFIG_MAX_FW) {
+				snprintf(err, errlen, "%s:%u: more than %d firewall blocks", name, lineno, CONFIG_MAX_FW);
+				return -1;
+			}
+			blk = &c->fw[c->nfw++];
+			*blk = (struct config_fw){ .text = p, .line = lineno };
+			snprintf(blk->name, sizeof(blk->name), "%s", name);
+		} else if (parse_line(c, p, n, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s:%u: %s", name, lineno, why);
 			return -1;
 		}
 		p = le + 1;
+	}
+	if (blk) {
+		snprintf(err, errlen, "%s:%u: %.*s has no COMMIT", name, blk->line,
+			 (int)strcspn(blk->text, " \t\r\n"), blk->text);
+		return -1;
 	}
 	return 0;
 }

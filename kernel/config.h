@@ -15,9 +15,24 @@ struct config_entry {
 	char val[CONFIG_VAL_LEN];
 };
 
+#define CONFIG_MAX_FW     16    /* "*table ... COMMIT" firewall blocks per file */
+#define CONFIG_NAME_LEN   48
+
+/* A firewall block of the config file in iptables-save syntax, from its "*filter"/"*nat"
+ * line through COMMIT. It points into the file's text (a boot module, which stays reserved),
+ * and is handed to nf_load() with its first line number for file:line errors. */
+struct config_fw {
+	const char *text;
+	unsigned long len;
+	unsigned line;
+	char name[CONFIG_NAME_LEN];
+};
+
 struct config {
 	struct config_entry e[CONFIG_MAX_KEYS];
 	unsigned n;
+	struct config_fw fw[CONFIG_MAX_FW];
+	unsigned nfw;
 };
 
 extern struct config kconfig;
@@ -28,8 +43,9 @@ extern struct config kconfig;
 int config_parse_cmdline(struct config *c, const char *line, char *err, unsigned errlen);
 
 /* Parse a configuration file (a multiboot module): one key=value per line, '#' comments,
- * blank lines; the value is the rest of the line (it may hold spaces). Errors read
- * "NAME:LINE: problem". Returns 0 or -1. */
+ * blank lines; the value is the rest of the line (it may hold spaces). Firewall blocks
+ * ("*filter" or "*nat" ... "COMMIT") are recorded in c->fw for nf_load(), not parsed here.
+ * Errors read "NAME:LINE: problem". Returns 0 or -1. */
 int config_parse_text(struct config *c, const char *text, unsigned long len, const char *name,
 		      char *err, unsigned errlen);
 

@@ -16,6 +16,8 @@
 #include "net/net.h"
 #include "net/tcp.h"
 #include "net/dhcp.h"
+#include "net/filter.h"
+#include "net/conntrack.h"
 #include "apps/app.h"
 
 #define POOL_MIN  (512ull * NB_SIZE)
@@ -109,6 +111,28 @@ static void configure_addresses(const struct config *cfg)
 	}
 }
 
+/* Conntrack (on by default for the router and whenever the file has firewall rules;
+ * conntrack.max=0 turns it off) and the rule blocks of the config file, before any
+ * interface opens, so no packet crosses an unfiltered box. A bad rule stops the boot with
+ * the file and line, like any other config error. */
+static void firewall_init(const struct config *cfg, const char *app)
+{
+	bool want_ct = cfg->nfw > 0 || !strcmp(app, "router");
+	uint32_t max;
+	char err[200];
+
+	if (config_get_uint(cfg, "conntrack.max", want_ct ? CT_MAX_DEFAULT : 0, 0, 4000000, &max, err, sizeof(err)) < 0)
+		boot_fail("%s", err);
+	if (max) {
+		if (ct_init(max) < 0)
+			boot_fail("conntrack.max=%u: not enough memory for the table", max);
+		log_info("conntrack: up to %u connections", max);
+	}
+	for (unsigned i = 0; i < cfg->nfw; i++)
+		if (nf_load(cfg->fw[i].text, cfg->fw[i].len, cfg->fw[i].name, cfg->fw[i].line, err, sizeof(err)) < 0)
+			boot_fail("%s", err);
+}
+
 void net_bringup(const struct config *cfg)
 {
 	pool_init();
@@ -126,6 +150,10 @@ void net_bringup(const struct config *cfg)
 	if (netdev_count() == 0)
 		log_warn("no network interface found: add -device e1000 or virtio-net-pci to QEMU");
 	configure_addresses(cfg);
+	const char *name = config_get(cfg, "app");
+	if (!name)
+		name = "echo";
+	firewall_init(cfg, name);
 	for (int i = 0; i < netdev_count(); i++) {
 		struct netdev *dev = netdev_get(i);
 		if (dev->ops->open(dev) < 0) {
@@ -136,8 +164,7 @@ void net_bringup(const struct config *cfg)
 		net_link_up(dev);
 	}
 	start_dhcp();
-	const char *name = config_get(cfg, "app");
-	const struct app *app = app_find(name ? name : "echo");
+	const struct app *app = app_find(name);
 	if (!app)
 		boot_fail("app=%s: no such appliance (this image has: %s)", name, app_names());
 	app_set_current(app);

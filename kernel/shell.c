@@ -18,6 +18,9 @@
 #include "net/tcp.h"
 #include "net/dhcp.h"
 #include "kernel/capture.h"
+#include "net/filter.h"
+#include "net/conntrack.h"
+#include "apps/app.h"
 
 #define SHELL_LINE_MAX 256
 #define COM1 0x3F8
@@ -195,6 +198,76 @@ static void cmd_log(const char *arg)
 	printf("usage: log level debug|info|warn\n");
 }
 
+/* Split cmd into at most max words (in buf). Returns the count. */
+static int split_words(const char *cmd, char *buf, size_t buflen, char **argv, int max)
+{
+	int argc = 0;
+	snprintf(buf, buflen, "%s", cmd);
+	for (char *p = buf; *p && argc < max;) {
+		while (*p == ' ')
+			*p++ = 0;
+		if (!*p)
+			break;
+		argv[argc++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return argc;
+}
+
+/* iptables [-t TABLE] -L [-v] [-n] [-x]: short flags may be combined ("-nvL"). Numeric
+ * output is the only kind (there is no resolver), so -n is accepted and implied. */
+static void cmd_iptables(int argc, char **argv)
+{
+	const char *table = "filter";
+	bool list = false, verbose = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-t") && i + 1 < argc) {
+			table = argv[++i];
+			continue;
+		}
+		if (argv[i][0] != '-' || !argv[i][1] || argv[i][1] == '-')
+			goto usage;
+		for (const char *f = argv[i] + 1; *f; f++) {
+			if (*f == 'L')
+				list = true;
+			else if (*f == 'v')
+				verbose = true;
+			else if (*f != 'n' && *f != 'x')
+				goto usage;
+		}
+	}
+	if (!list)
+		goto usage;
+	if (nf_print(table, verbose) < 0)
+		printf("iptables: can't initialize iptables table `%s': Table does not exist\n", table);
+	return;
+usage:
+	printf("usage: iptables [-t filter|nat] -L [-v] [-n]\n");
+}
+
+static void cmd_conntrack(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "-L"))
+		ct_print();
+	else if (argc == 2 && !strcmp(argv[1], "-C"))
+		printf("%u\n", ct_count());
+	else
+		printf("usage: conntrack -L | conntrack -C\n");
+}
+
+/* Commands of the running appliance ("lb stats"). Returns false when it has none by that name. */
+static bool app_command(const char *cmd)
+{
+	const struct app *a = app_current();
+	char buf[SHELL_LINE_MAX], *argv[16];
+	int argc = split_words(cmd, buf, sizeof(buf), argv, 16);
+	if (!a || !a->shell || argc == 0)
+		return false;
+	return a->shell(argc, argv) != 1;
+}
+
 static const char help_text[] =
 	"ip addr            interfaces and addresses\n"
 	"ip route           routing table\n"
@@ -207,6 +280,9 @@ static const char help_text[] =
 	"log level L        set log level: debug, info, warn\n"
 	"dhcp               DHCP client state and counters\n"
 	"capture on [IFACE] [arp|ip|icmp|udp|tcp] | capture off   pcap to COM2\n"
+	"iptables [-t nat] -L [-v] [-n]   firewall rules and counters\n"
+	"conntrack -L | -C  tracked connections | their count\n"
+	"lb stats           load balancer servers and counters (app=lb)\n"
 	"poweroff           print counters and power off\n"
 	"reboot             reset the machine\n";
 
@@ -238,6 +314,13 @@ void shell_exec(const char *cmd)
 		cmd_dhcp();
 	else if (!strncmp(cmd, "capture", 7) && (cmd[7] == ' ' || !cmd[7]))
 		cmd_capture(cmd + 7);
+	else if (!strncmp(cmd, "iptables", 8) && (cmd[8] == ' ' || !cmd[8])) {
+		char buf[SHELL_LINE_MAX], *argv[16];
+		cmd_iptables(split_words(cmd, buf, sizeof(buf), argv, 16), argv);
+	} else if (!strncmp(cmd, "conntrack", 9) && (cmd[9] == ' ' || !cmd[9])) {
+		char buf[SHELL_LINE_MAX], *argv[16];
+		cmd_conntrack(split_words(cmd, buf, sizeof(buf), argv, 16), argv);
+	}
 	else if (!strncmp(cmd, "log level", 9))
 		cmd_log(cmd[9] == ' ' ? cmd + 10 : NULL);
 	else if (!strcmp(cmd, "poweroff")) {
@@ -248,7 +331,7 @@ void shell_exec(const char *cmd)
 	} else if (!strcmp(cmd, "reboot")) {
 		outb(0x64, 0xFE);   /* 8042 pulse reset line */
 		machine_exit(0);
-	} else
+	} else if (!app_command(cmd))
 		printf("%s: unknown command (try help)\n", cmd);
 }
 

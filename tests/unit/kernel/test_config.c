@@ -1,4 +1,5 @@
 /* kernel/config.c: command-line keys, repeatable keys, numbers, addresses, exact errors. */
+#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 #include "unit.h"
@@ -150,8 +151,57 @@ static void test_file_errors_name_file_and_line(void)
 	CU_ASSERT_STRING_EQUAL(err, "a.conf:1: bad key ''");
 }
 
+/* Firewall blocks are recorded as spans of the file for nf_load(), with their first line. */
+static void test_firewall_blocks(void)
+{
+	static const char file[] =
+		"app=router\n"                       /* 1 */
+		"*filter\n"                          /* 2 */
+		":INPUT DROP [0:0]\n"                /* 3 */
+		"-A INPUT -p icmp -j ACCEPT\n"       /* 4 */
+		"COMMIT\n"                           /* 5 */
+		"ip=10.0.0.1/24\n"                   /* 6 */
+		"*nat\n"                             /* 7 */
+		"-A POSTROUTING -o eth1 -j MASQUERADE\n"
+		"COMMIT";
+	CU_ASSERT_EQUAL_FATAL(config_parse_text(&c, file, sizeof(file) - 1, "r.conf", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(c.nfw, 2);
+	CU_ASSERT_EQUAL(c.fw[0].line, 2);
+	CU_ASSERT_EQUAL(c.fw[0].len, strlen("*filter\n:INPUT DROP [0:0]\n-A INPUT -p icmp -j ACCEPT\nCOMMIT"));
+	CU_ASSERT_EQUAL(strncmp(c.fw[0].text, "*filter\n", 8), 0);
+	CU_ASSERT_STRING_EQUAL(c.fw[0].name, "r.conf");
+	CU_ASSERT_EQUAL(c.fw[1].line, 7);
+	CU_ASSERT_EQUAL(c.fw[1].len, strlen("*nat\n-A POSTROUTING -o eth1 -j MASQUERADE\nCOMMIT"));
+	CU_ASSERT_STRING_EQUAL(config_get(&c, "ip"), "10.0.0.1/24");
+	CU_ASSERT_EQUAL(c.n, 2);
+}
+
+static void test_firewall_block_errors(void)
+{
+	static const char no_commit[] = "app=router\n\n*filter\n-A INPUT -j DROP\n";
+	CU_ASSERT_EQUAL(config_parse_text(&c, no_commit, sizeof(no_commit) - 1, "r.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "r.conf:3: *filter has no COMMIT");
+	setup();
+	static const char outside[] = "app=router\n-A INPUT -j DROP\n";
+	CU_ASSERT_EQUAL(config_parse_text(&c, outside, sizeof(outside) - 1, "r.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "r.conf:2: firewall line outside a *filter or *nat block");
+	setup();
+	static const char stray_commit[] = "COMMIT\n";
+	CU_ASSERT_EQUAL(config_parse_text(&c, stray_commit, sizeof(stray_commit) - 1, "r.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "r.conf:1: firewall line outside a *filter or *nat block");
+	setup();
+	static char many[CONFIG_MAX_FW * 16 + 32];
+	size_t n = 0;
+	for (int i = 0; i <= CONFIG_MAX_FW; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "*nat\nCOMMIT\n");
+	CU_ASSERT_EQUAL(config_parse_text(&c, many, n, "r.conf", err, sizeof(err)), -1);
+	CU_ASSERT_STRING_EQUAL(err, "r.conf:33: more than 16 firewall blocks");
+}
+
 static CU_TestInfo file_tests[] = {
 	{ "file", test_file },
+	{ "firewall blocks", test_firewall_blocks },
+	{ "firewall block errors", test_firewall_block_errors },
 	{ "file errors name file and line", test_file_errors_name_file_and_line },
 	CU_TEST_INFO_NULL,
 };
@@ -160,8 +210,11 @@ UNIT_SUITE("kernel/config-file", setup, NULL, file_tests);
 /* The example configurations shipped in apps/examples/ must parse. */
 static void test_shipped_examples_parse(void)
 {
-	static const char *const files[] = { "apps/examples/echo.conf" };
-	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	glob_t g;
+	CU_ASSERT_EQUAL_FATAL(glob("apps/examples/*.conf", 0, NULL, &g), 0);
+	CU_ASSERT(g.gl_pathc >= 1);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *const *files = (const char *const *)g.gl_pathv;
 		FILE *f = fopen(files[i], "r");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 		static char buf[16384];
@@ -174,6 +227,7 @@ static void test_shipped_examples_parse(void)
 		CU_ASSERT_EQUAL(rc, 0);
 		CU_ASSERT_PTR_NOT_NULL(config_get(&c, "app"));
 	}
+	globfree(&g);
 }
 
 static CU_TestInfo example_tests[] = {
