@@ -75,19 +75,29 @@ static char *render_status(size_t *len)
 	return b;
 }
 
+/* The stack's exposition, then the appliance's own lines (per-backend counters). */
+static size_t render_all(char *b, size_t cap)
+{
+	size_t n = metrics_render(b, cap);
+	const struct app *a = app_current();
+	if (a && a->metrics)
+		n += a->metrics(n < cap ? b + n : NULL, n < cap ? cap - n : 0);
+	return n;
+}
+
 static char *render_metrics(size_t *len)
 {
 	size_t cap = METRICS_BODY_INIT;
 	char *b = malloc(cap);
 	if (!b)
 		return NULL;
-	size_t need = metrics_render(b, cap);
+	size_t need = render_all(b, cap);
 	if (need >= cap) {
 		free(b);
 		cap = need + 1;
 		if (!(b = malloc(cap)))
 			return NULL;
-		need = metrics_render(b, cap);
+		need = render_all(b, cap);
 	}
 	*len = need;
 	return b;

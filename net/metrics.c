@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
 #include "net/metrics.h"
+#include "net/filter.h"
+#include "net/conntrack.h"
 #include "net/netbuf.h"
 #include "net/netdev.h"
 #include "net/stats.h"
@@ -91,12 +94,29 @@ static void render_stat(void *arg, const char *section, const char *name, uint64
 	     section, name, (unsigned long long)v);
 }
 
+/* The filter's counters (net/filter.h) and the conntrack table's fill. */
+static void render_filter(struct out *o)
+{
+	static const struct { const char *name; size_t off; } f[] = {
+#define NF_FIELD(n) { #n, offsetof(struct nf_stats, n) }
+		NF_FIELD(drop_policy), NF_FIELD(drop_rule), NF_FIELD(rejects_sent), NF_FIELD(logged),
+		NF_FIELD(log_suppressed), NF_FIELD(invalid), NF_FIELD(nat_no_port),
+		NF_FIELD(ct_table_full), NF_FIELD(ct_early_drop),
+#undef NF_FIELD
+	};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		render_stat(o, "nf", f[i].name, *(const uint64_t *)((const char *)&nf_stats + f[i].off));
+	emit(o, "# HELP peregrine_conntrack_entries Connections in the conntrack table.\n"
+		"# TYPE peregrine_conntrack_entries gauge\nperegrine_conntrack_entries %u\n", ct_count());
+}
+
 size_t metrics_render(char *buf, size_t cap)
 {
 	struct out o = { buf, cap, 0 };
 	render_devices(&o);
 	render_pool(&o);
 	net_stats_foreach(render_stat, &o);
+	render_filter(&o);
 	if (cap)
 		buf[o.len < cap ? o.len : cap - 1] = 0;
 	return o.len;

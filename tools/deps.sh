@@ -7,7 +7,7 @@ qemu-system-x86 qemu-utils ovmf
 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 newlib-source libcunit1-dev
 clang llvm libclang-rt-14-dev
-iproute2 iputils-ping socat curl netcat-openbsd iperf3 wrk tcpdump python3 python3-scapy nginx dnsmasq-base"
+iproute2 iputils-ping socat curl netcat-openbsd iperf3 wrk tcpdump python3 python3-scapy nginx dnsmasq-base nmap"
 missing=""
 for p in $PKGS; do
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then
