@@ -98,6 +98,11 @@ $(B)/loadgen: tools/loadgen/loadgen.c
 	@echo "  HOSTCC  $<"
 	@$(CC) -O2 -Wall -Wextra -o $@ $<
 
+$(B)/udprate: tools/loadgen/udprate.c
+	@mkdir -p $(B)
+	@echo "  HOSTCC  $<"
+	@$(CC) -O2 -Wall -Wextra -o $@ $<
+
 # ---- integration tests (real image in QEMU) --------------------------------------------
 itest: deps kernel iso $(B)/loadgen
 	@sh tests/integration/run.sh
