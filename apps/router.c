@@ -8,6 +8,7 @@
 #include "apps/app.h"
 #include "kernel/config.h"
 #include "kernel/log.h"
+#include "net/conntrack.h"
 #include "net/filter.h"
 #include "net/netdev.h"
 
@@ -186,7 +187,8 @@ static int router_start(const struct config *cfg)
 	return 0;
 }
 
-/* Console: "router" prints the summary line. */
+/* Console: "router" prints the summary line and the firewall's drop counters, which stay
+ * readable on the console when a full conntrack table keeps /metrics clients out. */
 static int router_shell(int argc, char **argv)
 {
 	if (strcmp(argv[0], "router"))
@@ -196,6 +198,13 @@ static int router_shell(int argc, char **argv)
 		return -1;
 	}
 	printf("%s\n", summary[0] ? summary : "router: not started");
+	printf("filter: drop_policy %llu drop_rule %llu rejects_sent %llu logged %llu invalid %llu\n",
+	       (unsigned long long)nf_stats.drop_policy, (unsigned long long)nf_stats.drop_rule,
+	       (unsigned long long)nf_stats.rejects_sent, (unsigned long long)nf_stats.logged,
+	       (unsigned long long)nf_stats.invalid);
+	printf("conntrack: entries %u table_full %llu early_drop %llu nat_no_port %llu\n",
+	       ct_count(), (unsigned long long)nf_stats.ct_table_full,
+	       (unsigned long long)nf_stats.ct_early_drop, (unsigned long long)nf_stats.nat_no_port);
 	return 0;
 }
 
