@@ -103,6 +103,14 @@ $(B)/udprate: tools/loadgen/udprate.c
 	@echo "  HOSTCC  $<"
 	@$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# ---- benchmarks: Peregrine side by side with a Linux guest (issue #8) -------------------
+# Root, unattended, < 30 min: table on stdout, $(B)/bench/results.json and one SVG per workload.
+bench: kernel $(B)/loadgen $(B)/udprate
+	@sh tools/bench/deps.sh
+	@mkdir -p $(B)/bench
+	@$(CC) -O2 -Wall -Wextra -static -o $(B)/bench/echod tools/bench/echod.c
+	@python3 tools/bench/bench.py --build $(B) --out $(B)/bench
+
 # ---- integration tests (real image in QEMU) --------------------------------------------
 itest: deps kernel iso $(B)/loadgen
 	@sh tests/integration/run.sh
