@@ -86,6 +86,7 @@ struct nf_stats {
 	uint64_t nat_no_port;     /* NAT could not find a free source port: dropped */
 	uint64_t ct_table_full;   /* new flow dropped: conntrack table full, nothing evictable */
 	uint64_t ct_early_drop;   /* oldest unreplied entry evicted to make room */
+	uint64_t fastpath;        /* established packets accepted without a chain walk */
 };
 extern struct nf_stats nf_stats;
 
