@@ -202,20 +202,23 @@ static int rule_insert(struct nf_ruleset *rs, unsigned c, uint32_t pos, struct n
 	return 0;
 }
 
-/* Longest jump nesting below chain c; -1 on a loop. state: 0 new, 1 on the path, 2 done. */
-static int depth(const struct nf_ruleset *rs, uint32_t c, uint8_t *state, uint8_t *d)
+/* Longest jump nesting below chain c; -1 on a loop (*loop: a chain on it).
+ * state: 0 new, 1 on the path, 2 done. */
+static int depth(const struct nf_ruleset *rs, uint32_t c, uint8_t *state, uint8_t *d, uint32_t *loop)
 {
 	if (state[c] == 2)
 		return d[c];
-	if (state[c] == 1)
+	if (state[c] == 1) {
+		*loop = c;
 		return -1;
+	}
 	state[c] = 1;
 	int best = 0;
 	for (uint32_t j = 0; j < rs->chain[c].n; j++) {
 		const struct nf_rule *r = &rs->chain[c].rules[j];
 		if (r->t.kind != NF_T_JUMP)
 			continue;
-		int k = depth(rs, r->t.jump, state, d);
+		int k = depth(rs, r->t.jump, state, d, loop);
 		if (k < 0)
 			return -1;
 		best = MAX(best, k + 1);
@@ -230,10 +233,11 @@ static int depth(const struct nf_ruleset *rs, uint32_t c, uint8_t *state, uint8_
 static int check_jumps(const struct nf_ruleset *rs, char *why, unsigned wl)
 {
 	uint8_t state[NF_MAX_CHAINS] = { 0 }, d[NF_MAX_CHAINS];
+	uint32_t loop = 0;
 	for (uint32_t c = 0; c < rs->nchains; c++) {
-		int k = depth(rs, c, state, d);
+		int k = depth(rs, c, state, d, &loop);
 		if (k < 0)
-			FAIL("chain '%s': jump loop", rs->chain[c].name);
+			FAIL("chain '%s': jump loop", rs->chain[loop].name);
 		if (k > (int)NF_MAX_JUMP_DEPTH)
 			FAIL("chain '%s': jumps nested deeper than %u", rs->chain[c].name, NF_MAX_JUMP_DEPTH);
 	}
