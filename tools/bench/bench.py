@@ -26,7 +26,7 @@ NICS = os.environ.get("BENCH_NICS", "e1000 virtio").split()
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 BULK_BYTES = 64 << 20          # per bulk sample; ~1-3 s under TCG here
 MEM_PEREGRINE = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]   # MiB, bisected
-MEM_LINUX = [32, 48, 64, 96, 128, 192, 256]
+MEM_LINUX = [32, 40, 48, 56, 64, 80, 96, 128, 192, 256]
 NA = "not available in this build"
 
 
@@ -60,6 +60,7 @@ class Bench:
         self.env = guests.Env(build, out)
 
     def add(self, wid, title, unit, better, p, l, status="ok", note=""):
+        status = status or "ok"
         self.results.append({"id": wid, "title": title, "unit": unit, "higher_is_better": better,
                              "peregrine": p, "linux": l, "status": status, "note": note})
         log(f"{wid}: peregrine {p} linux {l} {status} {note}")
@@ -88,32 +89,24 @@ class Bench:
             flood.wait()
 
     def echo(self, nic, with_flood):
-        pair = self.env.boot_pair(nic, "echo")
-        if isinstance(pair, str):
-            for w in ("rr1", "rr32", "bulk"):
-                self.add(f"echo_{w}_{nic}", f"echo {w} {nic}", "", True, [], [], pair)
-            return
+        pair, msg = self.env.boot_pair(nic, "echo")
         s = {k: ([], []) for k in ("rr1", "rr32", "bulk", "flood")}
         try:
             for r in range(ROUNDS):
                 log(f"echo {nic} round {r + 1}/{ROUNDS}")
-                for i, g in enumerate(pair):      # A then B, every workload, every round
-                    s["rr1"][i].append(self.loadgen_rr(g, 1, SECONDS))
-                for i, g in enumerate(pair):
-                    s["rr32"][i].append(self.loadgen_rr(g, 32, SECONDS))
-                for i, g in enumerate(pair):
-                    s["bulk"][i].append(self.loadgen_bulk(g))
+                each(pair, lambda g: self.loadgen_rr(g, 1, SECONDS), s["rr1"])
+                each(pair, lambda g: self.loadgen_rr(g, 32, SECONDS), s["rr32"])
+                each(pair, self.loadgen_bulk, s["bulk"])
                 if with_flood:
-                    for i, g in enumerate(pair):
-                        s["flood"][i].append(self.flood_rr(g))
+                    each(pair, self.flood_rr, s["flood"])
         finally:
-            for g in pair:
-                g.stop()
+            stop(pair)
         self.add(f"echo_rr1_{nic}", f"echo 64 B req/resp, 1 conn, {nic}", "transactions/s", True,
-                 *s["rr1"])
+                 *s["rr1"], status=msg)
         self.add(f"echo_rr32_{nic}", f"echo 64 B req/resp, 32 conns, {nic}", "transactions/s",
-                 True, *s["rr32"])
-        self.add(f"echo_bulk_{nic}", f"echo bulk, 64 KiB writes, {nic}", "MB/s", True, *s["bulk"])
+                 True, *s["rr32"], status=msg)
+        self.add(f"echo_bulk_{nic}", f"echo bulk, 64 KiB writes, {nic}", "MB/s", True, *s["bulk"],
+                 status=msg)
         if with_flood:
             fr = []
             for i in range(2):
@@ -121,7 +114,7 @@ class Bench:
                 fr.append([round(x / base, 3) if x is not None and base else None
                            for x in s["flood"][i]])
             self.add(f"flood_{nic}", f"32 echo clients under hping3 SYN flood, {nic}",
-                     "fraction of unloaded tx/s", True, *fr,
+                     "fraction of unloaded tx/s", True, *fr, status=msg,
                      note="each round's loaded tx/s over the median unloaded 32-conn figure")
 
     # ---- workload 5: boot time, image size, least memory --------------------------------
@@ -133,16 +126,21 @@ class Bench:
                 t[i].append(g.start_and_wait())
                 g.stop()
         self.add("boot", f"boot to first answered ping, {NICS[0]}", "seconds", False, *t)
-        self.add("image", "image size (ELF; kernel + initramfs)", "bytes", False,
-                 [os.path.getsize(self.env.peregrine_elf)],
-                 [os.path.getsize(self.env.vmlinuz) + os.path.getsize(self.env.initramfs)])
+        elf, vmlinuz = (os.path.getsize(f) for f in (self.env.peregrine_elf, self.env.vmlinuz))
+        self.add("image", "image size, echo (ELF; kernel + initramfs)", "bytes", False, [elf],
+                 [vmlinuz + os.path.getsize(self.env.initramfs_echo)])
+        self.add("image_full", "image size, all (ELF; kernel + initramfs w/ haproxy, iptables)",
+                 "bytes", False, [elf], [vmlinuz + os.path.getsize(self.env.initramfs)])
 
     def mem_ok(self, kind, mib):
         g = self.env.guest(kind, NICS[0], "echo", mem=f"{mib}M")
         try:
             if g.start_and_wait(limit=60 if kind == "linux" else 20) is None:
+                log(f"mem {kind} {mib}M: no boot ({g.last_log_line()})")
                 return False
-            return (self.loadgen_rr(g, 32, 2) or 0) > 0
+            tps = self.loadgen_rr(g, 32, 2)
+            log(f"mem {kind} {mib}M: echo {'passed' if tps else 'failed'} ({g.last_log_line()})")
+            return bool(tps)
         finally:
             g.stop()
 
@@ -153,9 +151,7 @@ class Bench:
             return None
         while lo < hi:
             mid = (lo + hi) // 2
-            ok = self.mem_ok(kind, sizes[mid])
-            log(f"mem {kind} {sizes[mid]}M: {'pass' if ok else 'fail'}")
-            if ok:
+            if self.mem_ok(kind, sizes[mid]):
                 hi = mid
             else:
                 lo = mid + 1
@@ -168,54 +164,49 @@ class Bench:
                  [p], [lx], note=f"probed {MEM_PEREGRINE} / {MEM_LINUX}")
 
     # ---- workload 3: load balancer ------------------------------------------------------
+    def wrk(self, g):
+        rc, out = run(g.ns_cmd(["wrk", "-t1", "-c32", f"-d{SECONDS}s", f"http://{g.addr}/"]),
+                      SECONDS + 30)
+        m = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+        bad = re.search(r"Non-2xx or 3xx responses|Socket errors", out)
+        return float(m.group(1)) if rc == 0 and m and not bad else None
+
     def lb(self):
         wid, title = "lb_wrk", f"wrk 32 conns through the LB to 3 nginx, {NICS[0]}"
         if not self.env.has_app("lb"):
             self.add(wid, title, "requests/s", True, [], [], NA, "app=lb is not in the image")
             return
-        pair = self.env.boot_pair(NICS[0], "lb")
-        if isinstance(pair, str):
-            self.add(wid, title, "requests/s", True, [], [], pair)
-            return
+        pair, msg = self.env.boot_pair(NICS[0], "lb")
         s = ([], [])
         try:
             for r in range(ROUNDS):
-                for i, g in enumerate(pair):
-                    rc, out = run(g.ns_cmd(["wrk", "-t1", "-c32", f"-d{SECONDS}s",
-                                            f"http://{g.addr}/"]), SECONDS + 30)
-                    m = re.search(r"Requests/sec:\s+([0-9.]+)", out)
-                    bad = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors", out)
-                    s[i].append(float(m.group(1)) if rc == 0 and m and not bad else None)
+                each(pair, self.wrk, s)
         finally:
-            for g in pair:
-                g.stop()
-        self.add(wid, title, "requests/s", True, *s, note="HAProxy 'mode tcp', roundrobin")
+            stop(pair)
+        self.add(wid, title, "requests/s", True, *s, status=msg,
+                 note="HAProxy 'mode tcp', roundrobin, health checks on")
 
     # ---- workload 4: router/firewall ----------------------------------------------------
     def router(self):
-        t1 = f"iperf3 TCP through the router, 100 filter rules, {NICS[0]}"
-        t2 = f"64 B UDP forwarding rate, 100 filter rules, {NICS[0]}"
+        rows = (("router_iperf", f"iperf3 TCP through the router, 100 filter rules, {NICS[0]}",
+                 "Mbit/s"),
+                ("router_udp64", f"64 B UDP forwarding rate, 100 filter rules, {NICS[0]}",
+                 "packets/s"))
         if not self.env.has_app("router"):
-            for wid, t, u in (("router_iperf", t1, "Mbit/s"), ("router_udp64", t2, "packets/s")):
+            for wid, t, u in rows:
                 self.add(wid, t, u, True, [], [], NA, "app=router is not in the image")
             return
-        pair = self.env.boot_pair(NICS[0], "router")
-        if isinstance(pair, str):
-            for wid, t, u in (("router_iperf", t1, "Mbit/s"), ("router_udp64", t2, "packets/s")):
-                self.add(wid, t, u, True, [], [], pair)
-            return
+        pair, msg = self.env.boot_pair(NICS[0], "router")
         tput, pps = ([], []), ([], [])
         try:
             for r in range(ROUNDS):
-                for i, g in enumerate(pair):
-                    tput[i].append(self.iperf(g))
-                for i, g in enumerate(pair):
-                    pps[i].append(self.udp_fwd(g))
+                each(pair, self.iperf, tput)
+                each(pair, self.udp_fwd, pps)
         finally:
-            for g in pair:
-                g.stop()
-        self.add("router_iperf", t1, "Mbit/s", True, *tput)
-        self.add("router_udp64", t2, "packets/s", True, *pps,
+            stop(pair)
+        self.add(rows[0][0], rows[0][1], rows[0][2], True, *tput, status=msg,
+                 note="no NAT on either side; the WAN host routes back")
+        self.add(rows[1][0], rows[1][1], rows[1][2], True, *pps, status=msg,
                  note="udprate flat out LAN->WAN; received pps at the WAN host")
 
     def iperf(self, g):
@@ -258,6 +249,19 @@ class Bench:
                 "qemu": self.env.qemu_common(), "linux_kernel": self.env.kver,
                 "host_cpus": os.cpu_count(), "elapsed_s": round(time.time() - t0)}
         report.write(self.out, meta, self.results)
+
+
+def each(pair, fn, dst):
+    """One sample of fn per guest that is up, Peregrine first (the A of A/B)."""
+    for i, g in enumerate(pair):
+        if g is not None:
+            dst[i].append(fn(g))
+
+
+def stop(pair):
+    for g in pair:
+        if g is not None:
+            g.stop()
 
 
 def want(name):

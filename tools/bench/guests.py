@@ -85,7 +85,8 @@ class Env:
         self.build, self.out = build, out
         self.peregrine_elf = os.path.join(out, "peregrine.elf")
         self.vmlinuz = os.path.join(out, "linux", "vmlinuz")
-        self.initramfs = os.path.join(out, "linux", "initramfs.gz")
+        self.initramfs = os.path.join(out, "linux", "initramfs.gz")          # lb, router
+        self.initramfs_echo = os.path.join(out, "linux-echo", "initramfs.gz")  # echo only
         self.live = []
         self.kver = ""
 
@@ -103,13 +104,15 @@ class Env:
         for svc in ("echo", "lb", "router"):
             with open(os.path.join(self.out, f"peregrine-{svc}.conf"), "w") as f:
                 f.write(peregrine_conf(svc))
-        r = subprocess.run(["sh", os.path.join(here, "mkinitramfs.sh"),
-                            os.path.join(self.out, "linux"), os.path.join(self.out, "echod"), etc],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        print(r.stdout, end="")
-        if r.returncode:
-            raise RuntimeError("building the Linux guest failed")
-        self.kver = r.stdout.split()[1].rstrip(",") if r.stdout.startswith("mkinitramfs:") else ""
+        for sub, minimal in (("linux", "0"), ("linux-echo", "1")):
+            r = subprocess.run(["sh", os.path.join(here, "mkinitramfs.sh"),
+                                os.path.join(self.out, sub), os.path.join(self.out, "echod"), etc],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=dict(os.environ, MINIMAL=minimal))
+            print(r.stdout, end="")
+            if r.returncode:
+                raise RuntimeError("building the Linux guest failed")
+            self.kver = r.stdout.split()[1].rstrip(",")
 
     def has_app(self, name):
         """Is app=NAME compiled in? (apps/registry.c references app_NAME weakly.)"""
@@ -128,18 +131,18 @@ class Env:
         return g
 
     def boot_pair(self, nic, svc):
-        """Boot Peregrine, then Linux (one at a time: boots do not share the CPUs). Both stay
-        up for the A/B rounds. Returns [peregrine, linux] or a failure message."""
-        pair = []
+        """Boot Peregrine, then Linux (one at a time: boots do not share the CPUs); both stay
+        up for the A/B rounds. Returns ([peregrine, linux], message): a guest that did not come
+        up is None there and stopped, and the message says why ("" when both are up)."""
+        pair, msgs = [], []
         for kind in ("peregrine", "linux"):
             g = self.guest(kind, nic, svc)
             if g.start_and_wait() is None:
-                msg = f"failed: {kind} {svc} did not come up on {nic} ({g.last_log_line()})"
-                for x in pair + [g]:
-                    x.stop()
-                return msg
+                msgs.append(f"{kind} {svc} did not come up on {nic}: {g.last_log_line()}")
+                g.stop()
+                g = None
             pair.append(g)
-        return pair
+        return pair, "; ".join(msgs)
 
     def cleanup(self):
         for g in list(self.live):
@@ -234,7 +237,8 @@ class Guest:
             args += f" bench.ip={LAN_ADDR}/24 bench.ip1={WAN_ADDR}/24"
         else:
             args += f" bench.ip={GUEST}/24"
-        return cmd + ["-kernel", self.env.vmlinuz, "-initrd", self.env.initramfs, "-append", args]
+        initrd = self.env.initramfs_echo if self.svc == "echo" else self.env.initramfs
+        return cmd + ["-kernel", self.env.vmlinuz, "-initrd", initrd, "-append", args]
 
     def start_and_wait(self, limit=60):
         """Boot; seconds from QEMU start to the first ping answered, or None (with the guest

@@ -5,6 +5,8 @@
 # libraries, and tools/bench/init. Usage:
 #   mkinitramfs.sh OUTDIR ECHOD [EXTRA_DIR]
 # writes OUTDIR/vmlinuz and OUTDIR/initramfs.gz; files in EXTRA_DIR are copied to /etc.
+# MINIMAL=1 leaves out haproxy, iptables and their modules: the echo guest (the memory and
+# boot figures then measure what echo needs, not HAProxy's 17 MB of libraries).
 set -eu
 OUT=$1
 ECHOD=$2
@@ -13,6 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # Modules the guest loads at boot, in this order after their dependencies: the benchmark NICs,
 # then what `iptables-legacy -A FORWARD -p udp --dport N -j DROP` needs.
 WANT="e1000 e1000e virtio_pci virtio_net x_tables ip_tables iptable_filter xt_tcpudp"
+MINIMAL=${MINIMAL:-0}
+[ "$MINIMAL" = 1 ] && WANT="e1000 e1000e virtio_pci virtio_net"
 
 # The installed linux-image's version: the running kernel may be another one entirely.
 VMLINUZ=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
@@ -44,20 +48,22 @@ copy_bin() {
 	done
 }
 cp "$ECHOD" "$ROOTFS/bin/echod"
-copy_bin "$(command -v haproxy)"
-copy_bin /usr/sbin/xtables-legacy-multi
-for t in iptables-legacy iptables-legacy-restore iptables-legacy-save; do
-	ln -sf xtables-legacy-multi "$ROOTFS/usr/sbin/$t"
-done
-# iptables loads its match/target extensions with dlopen, out of ldd's sight.
-XT=$(dirname "$(ldd /usr/sbin/xtables-legacy-multi | awk '/libxtables/ { print $3 }')")/xtables
-mkdir -p "$ROOTFS$XT"
-for e in libxt_standard libxt_tcp libxt_udp libipt_standard libxt_udplite; do
-	[ -f "$XT/$e.so" ] && cp "$XT/$e.so" "$ROOTFS$XT/"
-done
-for lib in $(ldd "$XT/libxt_tcp.so" 2>/dev/null | awk '/=>/ { print $3 }'); do
-	mkdir -p "$ROOTFS$(dirname "$lib")" && cp -L "$lib" "$ROOTFS$lib"
-done
+if [ "$MINIMAL" != 1 ]; then
+	copy_bin "$(command -v haproxy)"
+	copy_bin /usr/sbin/xtables-legacy-multi
+	for t in iptables-legacy iptables-legacy-restore iptables-legacy-save; do
+		ln -sf xtables-legacy-multi "$ROOTFS/usr/sbin/$t"
+	done
+	# iptables loads its match/target extensions with dlopen, out of ldd's sight.
+	XT=$(dirname "$(ldd /usr/sbin/xtables-legacy-multi | awk '/libxtables/ { print $3 }')")/xtables
+	mkdir -p "$ROOTFS$XT"
+	for e in libxt_standard libxt_tcp libxt_udp libipt_standard libxt_udplite; do
+		[ -f "$XT/$e.so" ] && cp "$XT/$e.so" "$ROOTFS$XT/"
+	done
+	for lib in $(ldd "$XT/libxt_tcp.so" 2>/dev/null | awk '/=>/ { print $3 }'); do
+		mkdir -p "$ROOTFS$(dirname "$lib")" && cp -L "$lib" "$ROOTFS$lib"
+	done
+fi
 
 # Modules: depth-first over modules.dep so dependencies load first; built-ins are skipped.
 # Decompressed here so busybox insmod needs no xz/zstd support.

@@ -42,13 +42,16 @@ def cell(s):
 
 def table(meta, results):
     rows = [("workload", "unit", "Peregrine med (min..max)", "Linux med (min..max)", "P/L")]
+    notes = []
     for r in results:
-        if r["status"] != "ok":
+        p, l = r["stats"]["peregrine"], r["stats"]["linux"]
+        if r["status"] != "ok" and not (p or l):
             rows.append((r["title"], r["unit"], r["status"], "", ""))
             continue
-        p, l = r["stats"]["peregrine"], r["stats"]["linux"]
         ratio = f"{r['ratio']:.2f}x" if r["ratio"] is not None else "-"
         rows.append((r["title"], r["unit"], cell(p), cell(l), ratio))
+        if r["status"] != "ok":
+            notes.append(f"  {r['title']}: {r['status']}")
     w = [max(len(row[i]) for row in rows) for i in range(5)]
     out = [f"Peregrine vs Linux guest ({meta['linux_kernel']}), QEMU {' '.join(meta['qemu'][1:])}, "
            f"{meta['rounds']} rounds x {meta['seconds_per_sample']} s, A/B alternated, "
@@ -58,6 +61,7 @@ def table(meta, results):
         if i == 0:
             out.append("  ".join("-" * x for x in w))
     out.append("P/L = Peregrine median / Linux median (for seconds, bytes and MiB lower is better)")
+    out += notes
     return "\n".join(out)
 
 
@@ -91,8 +95,8 @@ def write(out, meta, results):
         p, l = (r["stats"][k] for k in ("peregrine", "linux"))
         r["ratio"] = p["median"] / l["median"] if p and l and l["median"] else None
         if r["status"] == "ok" and not (p and l):
-            r["status"] = "failed: no successful sample" + ("" if p else " (Peregrine)") + \
-                ("" if l else " (Linux)")
+            r["status"] = "failed: no successful sample from" + ("" if p else " Peregrine") + \
+                ("" if l else " Linux")
     text = table(meta, results)
     print(text)
     with open(os.path.join(out, "table.txt"), "w") as f:
@@ -100,5 +104,5 @@ def write(out, meta, results):
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"meta": meta, "results": results}, f, indent=1)
     for r in results:
-        if r["status"] == "ok":
+        if r["stats"]["peregrine"] or r["stats"]["linux"]:
             chart(out, r)
