@@ -133,6 +133,11 @@ static int track(struct nf_pkt *p)
 {
 	if (!ct_enabled())
 		return 0;
+	/* A reply built in place of a received packet (ICMP echo) still carries the received
+	 * packet's entry: conntrack starts from a clean packet here. */
+	p->nb->ct = NULL;
+	p->ct = NULL;
+	p->ctstate = 0;
 	if (ct_in(p) < 0) {
 		p->nb->ct = NULL;
 		return -1;
