@@ -54,8 +54,13 @@ if [ "$MINIMAL" != 1 ]; then
 	for t in iptables-legacy iptables-legacy-restore iptables-legacy-save; do
 		ln -sf xtables-legacy-multi "$ROOTFS/usr/sbin/$t"
 	done
-	# iptables loads its match/target extensions with dlopen, out of ldd's sight.
-	XT=$(dirname "$(ldd /usr/sbin/xtables-legacy-multi | awk '/libxtables/ { print $3 }')")/xtables
+	# iptables loads its match/target extensions with dlopen from its compiled-in directory
+	# (XTABLES_LIBDIR, under /usr/lib), out of ldd's sight.
+	XT=""
+	for d in /usr/lib/x86_64-linux-gnu/xtables /usr/lib64/xtables /usr/lib/xtables; do
+		[ -f "$d/libxt_tcp.so" ] && XT=$d && break
+	done
+	[ -n "$XT" ] || { echo "mkinitramfs: iptables extensions (libxt_tcp.so) not found" >&2; exit 1; }
 	mkdir -p "$ROOTFS$XT"
 	for e in libxt_standard libxt_tcp libxt_udp libipt_standard libxt_udplite; do
 		[ -f "$XT/$e.so" ] && cp "$XT/$e.so" "$ROOTFS$XT/"
