@@ -30,6 +30,8 @@ static int walk(unsigned chain, struct nf_pkt *p, const struct nf_rule **nat, ui
 	uint32_t i = 0;
 	for (;;) {
 		struct nf_chain *ch = &rs->chain[c];
+		if (ch->idx && i < ch->n)
+			i = nf_index_next(ch, p, i);    /* skip rules p cannot match */
 		if (i >= ch->n) {
 			if (sp == 0) {          /* end of a built-in chain: its policy decides */
 				ch->pkts++;

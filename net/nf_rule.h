@@ -23,6 +23,7 @@
 #define NF_HASHLIMIT_WAYS   4u      /*   is evicted when a new source arrives */
 #define NF_LOG_RATE         10u     /* LOG lines per second (token bucket) ... */
 #define NF_LOG_BURST        20u     /* ... and burst; over it: nf_stats.log_suppressed */
+#define NF_INDEX_MIN        16u     /* chains this long get a destination-port index */
 
 enum nf_table { NF_T_FILTER, NF_T_NAT, NF_NTABLES };
 
@@ -108,6 +109,7 @@ struct nf_chain {
 	uint64_t pkts, bytes;   /* built-in: packets the policy decided */
 	struct nf_rule *rules;  /* malloc'd array of n (cap allocated) */
 	uint32_t n, cap;
+	struct nf_index *idx;   /* nf_index.c, built when the set is committed; or NULL */
 };
 
 struct nf_ruleset {
@@ -160,6 +162,13 @@ void nf_bucket_init(struct nf_bucket *b, uint32_t rate, uint32_t unit_s, uint32_
 void nf_reject(const struct nf_rule *r, const struct nf_pkt *p);
 void nf_log(const struct nf_rule *r, const struct nf_pkt *p, uint64_t now);
 void nf_log_reset(void);
+
+/* nf_index.c: per-chain destination-port index (rule order is kept). nf_index_min is the
+ * chain length from which chains get one (tests lower or raise it). */
+extern uint32_t nf_index_min;
+void nf_index_build(struct nf_chain *c);
+void nf_index_free(struct nf_chain *c);
+uint32_t nf_index_next(const struct nf_chain *c, const struct nf_pkt *p, uint32_t i);
 
 /* nf_print.c */
 void nf_fmt_num(char *buf, unsigned len, uint64_t n);

@@ -46,6 +46,7 @@ void nf_rule_free(struct nf_rule *r)
 
 static void chain_clear(struct nf_chain *c)
 {
+	nf_index_free(c);
 	for (uint32_t i = 0; i < c->n; i++)
 		nf_rule_free(&c->rules[i]);
 	free(c->rules);
@@ -74,6 +75,7 @@ static struct nf_ruleset *rs_clone(const struct nf_ruleset *src)
 		uint32_t n = c->n;
 		c->n = c->cap = 0;
 		c->rules = NULL;
+		c->idx = NULL;          /* rebuilt when the copy is committed */
 		if (!n)
 			continue;
 		if (!(c->rules = malloc(n * sizeof(*c->rules))))
@@ -370,6 +372,8 @@ static bool rs_has_work(const struct nf_ruleset *rs)
 static void rs_commit(struct nf_ruleset *rs)
 {
 	if (rs) {
+		for (uint32_t i = 0; i < rs->nchains; i++)
+			nf_index_build(&rs->chain[i]);
 		rs_free(nf_rs);
 		nf_rs = rs;
 		nf_generation++;        /* fast-path entries of the old rules no longer count */

@@ -526,6 +526,74 @@ static void test_hashlimit_upto_shared_name(void)
 	CU_ASSERT_EQUAL(run(NF_INPUT, UDP(1, 2)), NF_ACCEPT);
 }
 
+/* The destination-port index must not change a verdict or a counter: the same packets
+ * through a long mixed chain, indexed and walked rule by rule. */
+static void run_mixed(uint64_t *counters, int *verdicts, unsigned npk)
+{
+	char err[200], line[120];
+	nf_flush();
+	for (unsigned i = 0; i < 300; i++) {
+		unsigned port = 1000 + (i * 7) % 50;
+		if (i % 10 == 3)
+			snprintf(line, sizeof(line), "-A INPUT -s 10.0.%u.0/24 -j DROP", i % 4);
+		else if (i % 10 == 5)
+			snprintf(line, sizeof(line), "-A INPUT -p tcp --dport %u:%u", port, port + 3);
+		else if (i % 10 == 7)
+			snprintf(line, sizeof(line), "-A INPUT -p udp ! --dport %u -j ACCEPT", port);
+		else
+			snprintf(line, sizeof(line), "-A INPUT -p %s --dport %u -j %s", i & 1 ? "udp" : "tcp",
+				 port, i % 3 ? "ACCEPT" : "DROP");
+		CU_ASSERT_EQUAL_FATAL(nf_add_rule(line, err, sizeof(err)), 0);
+	}
+	for (unsigned k = 0; k < npk; k++) {
+		uint32_t src = IPV4_ADDR(10, 0, k % 7, 1);
+		uint16_t port = (uint16_t)(995 + k % 60);
+		verdicts[k] = run(NF_INPUT, k % 3 ? mk(6, src, US, 1, port, 0, 0) : mk(17, src, US, 1, port, 0, 0));
+	}
+	const struct nf_chain *in = &nf_rs->chain[NF_C_F_INPUT];
+	for (unsigned i = 0; i < in->n; i++)
+		counters[i] = in->rules[i].pkts;
+	counters[in->n] = in->pkts;
+}
+
+static void test_port_index_same_verdicts(void)
+{
+	enum { NPK = 400 };
+	static uint64_t c1[301], c2[301];
+	static int v1[NPK], v2[NPK];
+	run_mixed(c1, v1, NPK);
+	CU_ASSERT_PTR_NOT_NULL(nf_rs->chain[NF_C_F_INPUT].idx);
+	nf_index_min = UINT32_MAX;              /* no index: every rule tested */
+	run_mixed(c2, v2, NPK);
+	CU_ASSERT_PTR_NULL(nf_rs->chain[NF_C_F_INPUT].idx);
+	nf_index_min = NF_INDEX_MIN;
+	CU_ASSERT_EQUAL(memcmp(v1, v2, sizeof(v1)), 0);
+	CU_ASSERT_EQUAL(memcmp(c1, c2, sizeof(c1)), 0);
+	uint64_t total = 0;
+	for (unsigned i = 0; i < 301; i++)
+		total += c1[i] > 0;
+	CU_ASSERT(total > 50);                  /* the packets really spread over the rules */
+}
+
+/* 10,000 single-port rules: the packet for the last port meets only its own rule. */
+static void test_port_index_large(void)
+{
+	size_t cap = 10000 * 48 + 32;
+	char *text = malloc(cap), err[200];
+	int n = snprintf(text, cap, "*filter\n:INPUT DROP [0:0]\n");
+	for (unsigned i = 0; i < 10000; i++)
+		n += snprintf(text + n, cap - (size_t)n, "-A INPUT -p tcp --dport %u -j ACCEPT\n", 10000 + i);
+	snprintf(text + n, cap - (size_t)n, "COMMIT\n");
+	CU_ASSERT_EQUAL_FATAL(nf_load(text, strlen(text), "big", 1, err, sizeof(err)), 0);
+	free(text);
+	CU_ASSERT_EQUAL(run(NF_INPUT, TCP(1, 19999, 0x02)), NF_ACCEPT);
+	CU_ASSERT_EQUAL(run(NF_INPUT, TCP(1, 20000, 0x02)), NF_DROP);
+	CU_ASSERT_EQUAL(run(NF_INPUT, UDP(1, 19999)), NF_DROP);
+	const struct nf_chain *in = &nf_rs->chain[NF_C_F_INPUT];
+	CU_ASSERT_EQUAL(in->rules[9999].pkts, 1);
+	CU_ASSERT_EQUAL(in->pkts, 2);
+}
+
 static CU_TestInfo tests[] = {
 	{ "match: addresses", test_match_addresses },
 	{ "match: interfaces", test_match_interfaces },
@@ -542,6 +610,8 @@ static CU_TestInfo tests[] = {
 	{ "limit token bucket", test_limit },
 	{ "hashlimit per source, oldest evicted", test_hashlimit_per_source },
 	{ "hashlimit upto, one table per name", test_hashlimit_upto_shared_name },
+	{ "port index: same verdicts and counters", test_port_index_same_verdicts },
+	{ "port index: 10,000 rules", test_port_index_large },
 	CU_TEST_INFO_NULL,
 };
 UNIT_SUITE("net/nf_match", setup, teardown, tests);
