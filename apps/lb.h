@@ -13,6 +13,17 @@
 #define LB_NAME_LEN      32
 #define LB_MAGLEV_M      65537u    /* Maglev table size: a prime well above 100 × LB_MAX_SERVERS */
 #define LB_WEIGHT_MAX    256
+/* Limits of the configuration lines (lb_conf.c); a value outside is a "must be" error. */
+#define LB_LINE_MAX      160       /* a value's bytes, as kernel/config.h CONFIG_VAL_LEN */
+#define LB_WORDS_MAX     16        /* words in one value */
+#define LB_MAXCONN_MAX   1000000u
+#define LB_RISEFALL_MAX  100
+#define LB_RETRIES_MAX   16        /* retries < LB_MAX_SERVERS: the exclude mask has room */
+#define LB_INTER_MIN_MS  100u
+#define LB_INTER_MAX_MS  3600000u
+#define LB_TIMEOUT_MIN_MS 10u      /* check timeout and connect timeout */
+#define LB_TIMEOUT_MAX_MS 60000u
+#define LB_HTTP_LINE_MAX 128       /* status line bytes before lb_http_status gives up */
 
 enum lb_algo {
 	LB_ROUNDROBIN,   /* "roundrobin": smooth weighted round-robin (equal weights: plain RR) */
@@ -92,5 +103,11 @@ bool lb_health_result(struct lb_health *h, bool ok);
 /* HTTP check reply: the status code of "HTTP/1.x NNN ..." once the status line is complete;
  * 0 when more bytes are needed, -1 when it is not an HTTP status line. */
 int lb_http_status(const char *buf, size_t len);
+
+/* Added by lbs: whether an HTTP check status passes (its class equals conf->check_expect);
+ * and whether server i may take a new connection now (up, weight > 0, below maxconn, not
+ * in exclude) — the test every algorithm applies. */
+bool lb_http_expect_ok(const struct lb_conf *c, int status);
+bool lb_sched_eligible(const struct lb_conf *c, unsigned i, uint64_t exclude);
 
 #endif
