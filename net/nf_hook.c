@@ -20,6 +20,15 @@
 bool nf_active;
 struct nf_stats nf_stats;
 
+static int policy(struct nf_chain *ch, const struct nf_pkt *p)
+{
+	ch->pkts++;
+	ch->bytes += p->nb->len;
+	if (ch->policy == NF_DROP)
+		nf_stats.drop_policy++;
+	return ch->policy;
+}
+
 /* Walk chain (and the user chains it jumps to) for p. Returns NF_ACCEPT or NF_DROP, or
  * NF_STOLEN with *nat set when a NAT target fitting this hook matched. */
 static int walk(unsigned chain, struct nf_pkt *p, const struct nf_rule **nat, uint64_t now)
@@ -33,13 +42,8 @@ static int walk(unsigned chain, struct nf_pkt *p, const struct nf_rule **nat, ui
 		if (ch->idx && i < ch->n)
 			i = nf_index_next(ch, p, i);    /* skip rules p cannot match */
 		if (i >= ch->n) {
-			if (sp == 0) {          /* end of a built-in chain: its policy decides */
-				ch->pkts++;
-				ch->bytes += p->nb->len;
-				if (ch->policy == NF_DROP)
-					nf_stats.drop_policy++;
-				return ch->policy;
-			}
+			if (sp == 0)            /* end of a built-in chain */
+				return policy(ch, p);
 			sp--;
 			c = stack[sp].c;
 			i = stack[sp].i;

@@ -553,6 +553,37 @@ static int opt_l4(struct rp *x, const char *o)
 	return 0;
 }
 
+/* --hashlimit-* options, collected in x->hl and bound to a table when the line ends. */
+static int opt_hashlimit(struct rp *x, const char *o)
+{
+	const char *k = o + 12, *v;
+	struct hl_opts *h = &x->hl;
+	if (!(v = arg(x)))
+		return -1;
+	if (!strcmp(k, "above") || !strcmp(k, "upto")) {
+		if (h->have_rate)
+			PFAIL("option '%s' given twice", o);
+		h->above = k[0] == 'a';
+		h->have_rate = true;
+		return parse_rate(v, &h->rate, &h->unit, x->why, x->wl) ? -1 : 1;
+	}
+	if (!strcmp(k, "burst")) {
+		if (!parse_u32(v, 10000, &h->burst) || !h->burst)
+			PFAIL("bad burst '%s'", v);
+		return 1;
+	}
+	if (!strcmp(k, "mode")) {
+		if (strcmp(v, "srcip"))
+			PFAIL("--hashlimit-mode '%s' not supported (only srcip)", v);
+		h->srcip = true;
+		return 1;
+	}
+	if (!strcmp(k, "name"))
+		return h->name = v, 1;
+	x->i--;                         /* an unknown --hashlimit-* option: reported as unknown */
+	return 0;
+}
+
 /* Options of the -m modules. */
 static int opt_ext(struct rp *x, const char *o)
 {
@@ -590,34 +621,8 @@ static int opt_ext(struct rp *x, const char *o)
 			return 1;
 		}
 	}
-	if ((x->mods & MOD_HASHLIMIT) && !strncmp(o, "--hashlimit-", 12)) {
-		const char *k = o + 12;
-		struct hl_opts *h = &x->hl;
-		if (!(v = arg(x)))
-			return -1;
-		if (!strcmp(k, "above") || !strcmp(k, "upto")) {
-			if (h->have_rate)
-				PFAIL("option '%s' given twice", o);
-			h->above = k[0] == 'a';
-			h->have_rate = true;
-			return parse_rate(v, &h->rate, &h->unit, x->why, x->wl) ? -1 : 1;
-		}
-		if (!strcmp(k, "burst")) {
-			if (!parse_u32(v, 10000, &h->burst) || !h->burst)
-				PFAIL("bad burst '%s'", v);
-			return 1;
-		}
-		if (!strcmp(k, "mode")) {
-			if (strcmp(v, "srcip"))
-				PFAIL("--hashlimit-mode '%s' not supported (only srcip)", v);
-			h->srcip = true;
-			return 1;
-		}
-		if (!strcmp(k, "name"))
-			return h->name = v, 1;
-		x->i--;                 /* an unknown --hashlimit-* option: reported as unknown */
-		return 0;
-	}
+	if ((x->mods & MOD_HASHLIMIT) && !strncmp(o, "--hashlimit-", 12))
+		return opt_hashlimit(x, o);
 	if (is(o, "--comment", NULL) && (x->mods & MOD_COMMENT)) {
 		if (!(v = arg(x)))
 			return -1;
