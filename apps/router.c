@@ -128,21 +128,37 @@ static int masquerade_wanted(const struct config *cfg)
 	return -1;
 }
 
-/* One nat PREROUTING DNAT rule per router.forward value. Returns the count, or -1. */
-static int add_forwards(const struct config *cfg, const struct netdev *lan,
-			const struct netdev *wan)
+/* Every router.forward value must parse before any rule is added, so a typo in the last one
+ * leaves no half-built rule set behind. Returns the count, or -1 after logging the bad one. */
+static int check_forwards(const struct config *cfg)
 {
 	unsigned pos = 0;
 	int count = 0;
 	const char *v;
-	char rule[ROUTER_RULE_LEN], a[16];
+	struct fwd f;
 
 	while ((v = config_next(cfg, "router.forward", &pos))) {
-		struct fwd f;
 		if (parse_forward(v, &f) < 0) {
 			log_err("router.forward: expected PROTO WANPORT ADDR[:PORT], got '%s'", v);
 			return -1;
 		}
+		count++;
+	}
+	return count;
+}
+
+/* One nat PREROUTING DNAT rule per (checked) router.forward value. Returns 0 or -1. */
+static int add_forwards(const struct config *cfg, const struct netdev *lan,
+			const struct netdev *wan)
+{
+	unsigned pos = 0;
+	const char *v;
+	char rule[ROUTER_RULE_LEN], a[16];
+	struct fwd f;
+
+	while ((v = config_next(cfg, "router.forward", &pos))) {
+		if (parse_forward(v, &f) < 0)
+			return -1;
 		ip_str(f.lan_addr, a, sizeof(a));
 		/* Not fatal: the LAN side may route further subnets behind a gateway of its own. */
 		if (lan->ip.addr && (f.lan_addr & lan->ip.mask) != (lan->ip.addr & lan->ip.mask))
@@ -151,9 +167,8 @@ static int add_forwards(const struct config *cfg, const struct netdev *lan,
 			 "--to-destination %s:%u", wan->name, f.proto, f.wan_port, a, f.lan_port);
 		if (add_rule(rule) < 0)
 			return -1;
-		count++;
 	}
-	return count;
+	return 0;
 }
 
 static int router_start(const struct config *cfg)
@@ -170,14 +185,14 @@ static int router_start(const struct config *cfg)
 		return -1;
 	}
 	int masq = masquerade_wanted(cfg);
-	if (masq < 0)
+	int nfwd = check_forwards(cfg);
+	if (masq < 0 || nfwd < 0)
 		return -1;
 	/* MASQUERADE takes the WAN address per flow, so a DHCP lease that arrives later works. */
 	snprintf(rule, sizeof(rule), "-t nat -A POSTROUTING -o %s -j MASQUERADE", wan->name);
 	if (masq && add_rule(rule) < 0)
 		return -1;
-	int nfwd = add_forwards(cfg, lan, wan);
-	if (nfwd < 0)
+	if (add_forwards(cfg, lan, wan) < 0)
 		return -1;
 	if_desc(lan, lan_dhcp, ldesc, sizeof(ldesc));
 	if_desc(wan, wan_dhcp, wdesc, sizeof(wdesc));
