@@ -94,9 +94,11 @@ static bool first_packet(const struct nf_pkt *p)
 	return p->ct && p->ctstate == NF_CT_NEW && p->ct_dir == CT_DIR_ORIG;
 }
 
-/* A filter chain, skipped for established packets of a flow whose first packet this hook
- * accepted under the same rule-set generation (the verdict of that first packet stands, as
- * with the usual "ESTABLISHED,RELATED -j ACCEPT" first rule). */
+/* A filter chain, skipped for established packets of a flow once this hook accepted one
+ * of its packets under the same rule-set generation: the flow's first packet, or (INPUT and
+ * OUTPUT, where a flow passes in one direction only) an established one. The verdict then
+ * stands for the flow as with the usual "ESTABLISHED,RELATED -j ACCEPT" first rule; rules
+ * on TCP flags or rates see only the packets walked. FORWARD records the first packet only. */
 static int filter_stage(struct nf_pkt *p, unsigned chain, uint64_t now)
 {
 	const struct nf_rule *nat = NULL;
@@ -107,7 +109,8 @@ static int filter_stage(struct nf_pkt *p, unsigned chain, uint64_t now)
 		return NF_ACCEPT;
 	}
 	int v = walk(chain, p, &nat, now);
-	if (v == NF_ACCEPT && first_packet(p))
+	if (v == NF_ACCEPT && p->ct && (first_packet(p) ||
+	    (p->ctstate == NF_CT_ESTABLISHED && p->hook != NF_FORWARD)))
 		ct_set_fastpath(p->ct, p->hook, nf_generation);
 	return v;
 }
