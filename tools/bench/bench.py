@@ -5,13 +5,14 @@ Boots both guests (same -accel, -smp, -m, NIC model, tap in a private network na
 runs each workload alternating Peregrine and Linux for several rounds, and writes the table
 (stdout), OUT/results.json and one SVG chart per workload (tools/bench/report.py).
 Run as root: python3 tools/bench/bench.py --build B --out B/bench. Knobs (environment):
-BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_NICS ("e1000 virtio"), BENCH_MEM (128M),
+BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_NICS ("e1000 virtio"), BENCH_MEM (128M),
 BENCH_SMP (1), BENCH_ONLY (comma list of: echo,flood,boot,mem,lb,router; default all).
 """
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ import guests  # noqa: E402
 import report  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 NICS = os.environ.get("BENCH_NICS", "e1000 virtio").split()
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 BULK_BYTES = 64 << 20          # per bulk sample; ~1-3 s under TCG here
@@ -269,6 +270,10 @@ def want(name):
 
 
 if __name__ == "__main__":
+    # TERM/HUP (make interrupted, a CI timeout) unwind like Ctrl-C so guests, nginx and
+    # namespaces are removed by the finally blocks.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda n, f: sys.exit(128 + n))
     if os.geteuid() != 0:
         sys.exit("bench: needs root (network namespaces, taps)")
     args = dict(zip(sys.argv[1::2], sys.argv[2::2]))

@@ -73,7 +73,9 @@ backend be
 def peregrine_conf(svc):
     if svc == "lb":
         srv = "".join(f"lb.server=s{i + 1} {a}:80\n" for i, a in enumerate(BACKENDS))
-        return f"app=lb\nip={GUEST}/24\nlb.frontend={GUEST}:80\nlb.balance=roundrobin\n{srv}"
+        # TCP health checks every 2 s, as HAProxy's "check" does by default
+        return (f"app=lb\nip={GUEST}/24\nlb.frontend={GUEST}:80\nlb.balance=roundrobin\n"
+                f"lb.check=tcp\n{srv}")
     if svc == "router":
         return (f"app=router\neth0.ip={LAN_ADDR}/24\neth1.ip={WAN_ADDR}/24\n"
                 f"router.masquerade=off\nconntrack.max=0\n" + rules_v4())
