@@ -284,7 +284,9 @@ static int conf_check(struct lb_conf *c, struct words *ws, char *err, size_t err
 	unsigned i = 1;
 	if (ws->n == 0)
 		return fail(err, errlen, key, "expected tcp, http PATH or none", NULL);
-	if (!strcmp(ws->w[0], "none") && ws->n == 1) {
+	if (!strcmp(ws->w[0], "none")) {
+		if (ws->n > 1)
+			return fail(err, errlen, key, "none takes no options", NULL);
 		c->check = LB_CHECK_NONE;
 		return 0;
 	} else if (!strcmp(ws->w[0], "tcp")) {
