@@ -67,9 +67,13 @@ class Bench:
         log(f"{wid}: peregrine {p} linux {l} {status} {note}")
 
     # ---- workload 1, 2, 6: echo request/response, bulk, flood --------------------------
-    def loadgen_rr(self, g, conns, secs):
+    def loadgen_rr(self, g, conns, secs, p99=None):
+        """Transactions/s of a request/response run (None when it failed); its p99 latency
+        in microseconds is appended to p99 when given."""
         rc, out = run(g.ns_cmd([self.loadgen, "-h", g.addr, "-p", "7", "-c", str(conns),
                                 "-s", "64", "-d", str(secs)]), secs + 30)
+        if p99 is not None:
+            p99.append(kv(out, "p99_us") if rc == 0 else None)
         return kv(out, "tps") if rc == 0 else None
 
     def loadgen_bulk(self, g):
@@ -92,11 +96,14 @@ class Bench:
     def echo(self, nic, with_flood):
         pair, msg = self.env.boot_pair(nic, "echo")
         s = {k: ([], []) for k in ("rr1", "rr32", "bulk", "flood")}
+        lat = {k: ([], []) for k in ("rr1", "rr32")}
         try:
             for r in range(ROUNDS):
                 log(f"echo {nic} round {r + 1}/{ROUNDS}")
-                each(pair, lambda g: self.loadgen_rr(g, 1, SECONDS), s["rr1"])
-                each(pair, lambda g: self.loadgen_rr(g, 32, SECONDS), s["rr32"])
+                for k, n in (("rr1", 1), ("rr32", 32)):
+                    for i, g in enumerate(pair):
+                        if g is not None:
+                            s[k][i].append(self.loadgen_rr(g, n, SECONDS, lat[k][i]))
                 each(pair, self.loadgen_bulk, s["bulk"])
                 if with_flood:
                     each(pair, self.flood_rr, s["flood"])
@@ -106,6 +113,9 @@ class Bench:
                  *s["rr1"], status=msg)
         self.add(f"echo_rr32_{nic}", f"echo 64 B req/resp, 32 conns, {nic}", "transactions/s",
                  True, *s["rr32"], status=msg)
+        for k, n in (("rr1", 1), ("rr32", 32)):
+            self.add(f"echo_{k}_p99_{nic}", f"echo 64 B, {n} conn(s), p99 latency, {nic}",
+                     "microseconds", False, *lat[k], status=msg)
         self.add(f"echo_bulk_{nic}", f"echo bulk, 64 KiB writes, {nic}", "MB/s", True, *s["bulk"],
                  status=msg)
         if with_flood:
