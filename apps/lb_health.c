@@ -40,7 +40,7 @@ static int is_digit(char ch)
  * refused early; a line without CRLF in LB_HTTP_LINE_MAX bytes is refused too. */
 int lb_http_status(const char *buf, size_t len)
 {
-	static const char pat[] = "HTTP/1.D SDDD";   /* D: a digit, S: a space */
+	static const char pat[] = "HTTP/1.DSDDD";   /* D: a digit, S: a space */
 	const size_t plen = sizeof(pat) - 1;
 	int status = 0;
 	for (size_t i = 0; i < plen; i++) {
