@@ -31,12 +31,6 @@ mkdir -p "$ROOTFS"/bin "$ROOTFS"/sbin "$ROOTFS"/etc "$ROOTFS"/proc "$ROOTFS"/sys
 	"$ROOTFS"/tmp "$ROOTFS"/run "$ROOTFS"/var/lib/haproxy "$ROOTFS"/lib/modules
 cp "$VMLINUZ" "$OUT/vmlinuz"
 
-# busybox-static and its applets as symlinks.
-cp /bin/busybox "$ROOTFS/bin/busybox"
-for a in $("$ROOTFS/bin/busybox" --list); do
-	[ -e "$ROOTFS/bin/$a" ] || ln -s busybox "$ROOTFS/bin/$a"
-done
-
 # copy_bin FILE: the file and every shared library ldd names, at their own paths.
 copy_bin() {
 	mkdir -p "$ROOTFS$(dirname "$1")"
@@ -47,6 +41,11 @@ copy_bin() {
 		cp -L "$lib" "$ROOTFS$lib"
 	done
 }
+# busybox (static from busybox-static; copy_bin also covers a dynamic one) and its applets.
+copy_bin /bin/busybox
+for a in $("$ROOTFS/bin/busybox" --list); do
+	[ -e "$ROOTFS/bin/$a" ] || ln -s busybox "$ROOTFS/bin/$a"
+done
 cp "$ECHOD" "$ROOTFS/bin/echod"
 if [ "$MINIMAL" != 1 ]; then
 	copy_bin "$(command -v haproxy)"

@@ -77,6 +77,7 @@ def chart(out, r):
 set output '{os.path.join(out, r['id'] + '.svg')}'
 set title "{r['title'].replace('"', "'")}"
 set ylabel "{r['unit']}"
+set xlabel "bar: median of {len(r['peregrine']) or len(r['linux'])} rounds; whiskers: min..max"
 set style fill solid 0.6
 set boxwidth 0.5
 set yrange [0:*]
