@@ -148,9 +148,9 @@ static void test_leastconn(void)
 static void test_leastconn_large_counts(void)
 {
 	make(LB_LEASTCONN, 2, (const uint16_t[]){ 256, 1 });
-	/* 4e9 / 256 < 16e6 / 1: a 32-bit product would wrap, the 64-bit one does not */
+	/* 4e9 / 256 < 20e6 / 1, but 20e6 * 256 wraps in 32 bits: the products are 64-bit */
 	c.srv[0].cur_conns = 4000000000u;
-	c.srv[1].cur_conns = 16000000u;
+	c.srv[1].cur_conns = 20000000u;
 	CU_ASSERT_STRING_EQUAL(seq(2, 0), "aa");
 	c.srv[1].cur_conns = 15000000u;
 	CU_ASSERT_STRING_EQUAL(seq(2, 0), "bb");
@@ -275,6 +275,23 @@ static void test_maglev_stable(void)
 	CU_ASSERT_EQUAL(memcmp(first, s.maglev, LB_MAGLEV_M), 0);
 }
 
+/* Pinned: servers a, b, c give this table start and these picks for 10.0.0.0..15. A change
+ * here means every client moves on upgrade (new hashes or population order): say so in the
+ * release notes, then update the pin. */
+static void test_maglev_pinned(void)
+{
+	char got[33];
+	make(LB_MAGLEV, 3, NULL);
+	for (unsigned e = 0; e < 32; e++)
+		got[e] = (char)('a' + s.maglev[e]);
+	got[32] = 0;
+	CU_ASSERT_STRING_EQUAL(got, "acabcabcaabcbbcbaccacbaacabcabca");
+	for (unsigned k = 0; k < 16; k++)
+		got[k] = (char)('a' + lb_sched_pick(&s, 0x0a000000u + k, 0));
+	got[16] = 0;
+	CU_ASSERT_STRING_EQUAL(got, "cacbbbcaacccbbab");
+}
+
 static void test_maglev_fallback(void)
 {
 	make(LB_MAGLEV, 3, NULL);
@@ -347,6 +364,7 @@ static CU_TestInfo tests[] = {
 	{ "eligible", test_eligible },
 	{ "maglev_populated_and_shares", test_maglev_populated_and_shares },
 	{ "maglev_stable", test_maglev_stable },
+	{ "maglev_pinned", test_maglev_pinned },
 	{ "maglev_fallback", test_maglev_fallback },
 	{ "maglev_remap_3", test_maglev_remap_3 },
 	{ "maglev_remap_5", test_maglev_remap_5 },
