@@ -1,0 +1,275 @@
+#!/bin/sh
+# The load balancer (app=lb) in front of three nginx backends: distribution over 300 fresh
+# connections per algorithm and weights, maglev stickiness, wrk through the LB and direct,
+# a backend stopped under load (no errors after fall*inter) and restarted (traffic after
+# rise*inter), all backends down (a quick reset, no hang), `lb stats` and /metrics.
+# Topology: one namespace holding the tap with the client address and the three backend
+# addresses (one L2 segment); the guest reaches the backends directly. Needs root.
+. "$(dirname "$0")/lib.sh"
+
+NIC=${NIC:-e1000}
+NS=pglb$$
+TAP=pglt$$
+GUEST=10.79.0.2                         # the first boot's; each boot takes the next (see boot_lb)
+BOOTS=0
+CLIENT=10.79.0.1
+CLIENT2=10.79.0.21                      # a second client address for maglev
+WEB1=10.79.0.11 WEB2=10.79.0.12 WEB3=10.79.0.13
+PORT=8080
+N=${N:-300}                             # requests per distribution run
+TOL=5                                   # percentage points a share may miss its weight by
+WRK_SECS=${WRK_SECS:-10}
+INTER=1 FALL=2 RISE=2                   # lb.check inter 1s fall 2 rise 2
+HELPERS=$ROOT/tests/integration/lb
+WD=$ITEST_DIR/lb
+NGINX_PIDS=""
+
+cleanup() {
+	[ -n "${WRK_PID:-}" ] && kill "$WRK_PID" 2>/dev/null
+	qemu_stop
+	for p in $NGINX_PIDS; do kill "$p" 2>/dev/null; done
+	netns_down "$NS"
+	rm -f "${CONSOLE_SOCK:-}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+if [ "$(id -u)" != 0 ]; then
+	fail "lb" "needs root for a network namespace and a tap device"
+	exit 1
+fi
+for tool in nginx wrk curl python3 socat; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		fail "lb" "needs $tool"
+		exit 1
+	fi
+done
+if [ ! -f "$KERNEL" ]; then
+	fail "lb" "build the image first: make kernel"
+	exit 1
+fi
+mkdir -p "$WD"
+cp "$KERNEL" "$WD/kernel.elf" && KERNEL=$WD/kernel.elf
+
+netns_tap_up "$NS" "$TAP" "$CLIENT/24" || { fail "lb-setup" "namespace/tap"; exit 1; }
+for a in $CLIENT2 $WEB1 $WEB2 $WEB3; do
+	ip -n "$NS" addr add "$a/24" dev "$TAP" || { fail "lb-setup" "address $a"; exit 1; }
+done
+
+# web_start NAME ADDR: one nginx (single process, foreground) answering /id with its name and
+# /health with 200. Its pid is in $WD/NAME.pid (the shell's child).
+web_start() {
+	d=$WD/$1
+	mkdir -p "$d/logs"
+	cat > "$d/nginx.conf" <<EOC
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	keepalive_requests 1000000;
+	server {
+		listen $2:$PORT backlog=1024;
+		location = /health { return 200 "ok\n"; }
+		location / { return 200 "$1\n"; }
+	}
+}
+EOC
+	rm -f "$d/nginx.pid"
+	ip netns exec "$NS" nginx -p "$d" -c "$d/nginx.conf" >"$d/out" 2>&1 &
+	NGINX_PIDS="$NGINX_PIDS $!"
+	for _ in $(seq 1 50); do
+		if [ -s "$d/nginx.pid" ] &&
+		   in_ns "$NS" curl -s --max-time 1 "http://$2:$PORT/id" 2>/dev/null | grep -qx "$1"; then
+			NGINX_PIDS="$NGINX_PIDS $(cat "$d/nginx.pid")"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+# web_stop NAME: kill that nginx by the pid it wrote and wait until its port is closed.
+web_stop() {
+	p=$(cat "$WD/$1/nginx.pid" 2>/dev/null)
+	[ -n "$p" ] && kill "$p" 2>/dev/null
+	for _ in $(seq 1 50); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$WD/$1/nginx.pid"
+}
+
+for w in "web1 $WEB1" "web2 $WEB2" "web3 $WEB3"; do
+	set -- $w
+	web_start "$1" "$2" || { fail "lb-setup" "nginx $1 on $2"; exit 1; }
+done
+
+# boot_lb NAME BALANCE W1 W2 W3: the appliance with that scheduler and weights; waits until
+# it answers ping and has started the frontend.
+boot_lb() {
+	qemu_stop
+	BOOTS=$((BOOTS + 1))
+	GUEST=10.79.0.$((BOOTS + 1))
+	cat > "$WD/$1.conf" <<EOC
+app=lb
+ip=$GUEST/24
+lb.frontend=0.0.0.0:80
+lb.balance=$2
+lb.server=web1 $WEB1:$PORT weight $3
+lb.server=web2 $WEB2:$PORT weight $4
+lb.server=web3 $WEB3:$PORT weight $5
+lb.check=http /health inter ${INTER}s fall $FALL rise $RISE
+lb.retries=2
+lb.timeout.connect=1000
+metrics.port=9100
+EOC
+	cons=$(console_args "$1")
+	CONSOLE_SOCK=$ITEST_DIR/$1.sock
+	QEMU_NS=$NS qemu_start_bg "$1" 300 -kernel "$KERNEL" -initrd "$WD/$1.conf" $cons \
+		-netdev tap,id=n0,ifname=$TAP,script=no,downscript=no -device "$(nic_device "$NIC"),netdev=n0"
+	for _ in $(seq 1 60); do
+		if in_ns "$NS" ping -c 1 -W 1 "$GUEST" >/dev/null 2>&1; then
+			wait_log "lb: frontend port 80" 5 && return 0
+			return 1
+		fi
+		kill -0 "$QEMU_PID" 2>/dev/null || return 1
+	done
+	return 1
+}
+
+dist() { in_ns "$NS" python3 "$HELPERS/dist.py" "$GUEST" 80 "$@"; }
+# count LINE NAME: the number after NAME in a dist.py line (0 when absent).
+count() { echo "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } print 0 }' | head -1; }
+# within_weights LINE W1 W2 W3: no errors, and every server's share within TOL points of its weight.
+within_weights() {
+	[ "$(count "$1" errors)" = 0 ] || return 1
+	tot=$(($(count "$1" web1) + $(count "$1" web2) + $(count "$1" web3)))
+	sum=$(($2 + $3 + $4))
+	[ "$tot" -gt 0 ] || return 1
+	i=0
+	for w in $2 $3 $4; do
+		i=$((i + 1))
+		got=$(count "$1" "web$i")
+		# |got/tot - w/sum| <= TOL/100  <=>  |100*got*sum - 100*w*tot| <= TOL*tot*sum
+		d=$((100 * got * sum - 100 * w * tot))
+		[ "$d" -lt 0 ] && d=$((-d))
+		[ "$d" -le $((TOL * tot * sum)) ] || return 1
+	done
+}
+# wrk_run NAME URL SECS: wrk with 2 threads and 16 connections; output in $WD/NAME.wrk.
+wrk_run() { in_ns "$NS" wrk -t2 -c16 -d"$3"s --timeout 3s --latency "$2" > "$WD/$1.wrk" 2>&1; }
+# wrk_errors NAME: socket errors plus non-2xx/3xx responses of a wrk run; "none" when wrk
+# did not finish (no Requests/sec line), so a run that never happened cannot pass as clean.
+wrk_errors() {
+	awk '/Socket errors:/ { gsub(",", ""); e += $4 + $6 + $8 + $10 }
+	     /Non-2xx or 3xx responses:/ { e += $5 } /Requests\/sec/ { ok = 1 }
+	     END { if (ok) print e + 0; else print "none" }' "$WD/$1.wrk"
+}
+# wrk_summary FILE TITLE: one line of a wrk run's figures.
+wrk_summary() {
+	awk -v n="$2" '/Requests\/sec/ { r = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+	     /requests in/ { t = $1 } END { printf "%s: %s req/s, p50 %s, p99 %s, %s requests\n", n, r, p50, p99, t }' "$WD/$1.wrk"
+}
+
+# ---- 1. roundrobin, equal weights: the full tour on one boot ---------------------------
+if ! boot_lb lb-rr111 roundrobin 1 1 1; then
+	fail "lb-boot" "the appliance did not come up (see $LOG)"
+	exit 1
+fi
+pass "lb-boot"
+body=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST/id")
+check "lb-curl" sh -c "echo '$body' | grep -qxE 'web[123]'"
+echo "curl through the LB: $body"
+out=$(dist "$N"); echo "roundrobin 1,1,1: $out"
+check "lb-roundrobin-1-1-1" within_weights "$out" 1 1 1
+
+console_send "lb stats"
+check "lb-stats" wait_log "^be +web3 +UP +1 .*Layer7 check passed 200" 5
+log_has "^fe +FRONTEND +OPEN " && log_has "^be +BACKEND +UP +3 " ||
+	fail "lb-stats-lines" "FRONTEND/BACKEND lines missing"
+tr -d '\r' < "$LOG" | grep -aE '^(pxname|fe |be )' | tail -5
+met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
+check "lb-metrics" sh -c "echo '$met' | grep -qx 'haproxy_server_up{proxy=\"be\",server=\"web2\"} 1' &&
+	echo '$met' | grep -qE '^haproxy_frontend_sessions_total\{proxy=\"fe\"\} [0-9]+$'"
+
+# wrk through the LB and against one backend directly (printed for comparison, not asserted)
+wrk_run lb-wrk "http://$GUEST/id" "$WRK_SECS"
+wrk_run direct-wrk "http://$WEB1:$PORT/id" "$WRK_SECS"
+wrk_summary lb-wrk "wrk through the LB"
+wrk_summary direct-wrk "wrk direct to web1"
+check "lb-wrk-no-errors" [ "$(wrk_errors lb-wrk)" = 0 ]
+
+# A backend stops under load: errors are allowed only until it is marked down (fall*inter);
+# a second wrk run after that must see none. Connects refused meanwhile are retried.
+wrk_run failover-a "http://$GUEST/id" $((FALL * INTER + 4)) &
+WRK_PID=$!
+sleep 1
+web_stop web2
+t0=$(date +%s)
+check "lb-web2-down-logged" wait_log "Server be/web2 is DOWN, reason: Layer4 connection problem" $((FALL * INTER + 3))
+echo "web2 marked down $(($(date +%s) - t0)) s after it stopped (fall $FALL x inter ${INTER}s)"
+wait "$WRK_PID"; WRK_PID=""
+echo "wrk while web2 went down: $(wrk_errors failover-a) errors (not asserted)"
+wrk_run failover-b "http://$GUEST/id" 5
+wrk_summary failover-b "wrk after web2 is down"
+check "lb-no-errors-after-fall" [ "$(wrk_errors failover-b)" = 0 ]
+out=$(dist 30); echo "web2 down: $out"
+check "lb-web2-gets-nothing-while-down" sh -c "[ \"$(count "$out" web2)\" = 0 ] && [ \"$(count "$out" errors)\" = 0 ]"
+met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
+check "lb-metrics-down" sh -c "echo '$met' | grep -qx 'haproxy_server_up{proxy=\"be\",server=\"web2\"} 0'"
+
+web_start web2 $WEB2 || fail "lb-web2-restart" "nginx did not come back"
+t0=$(date +%s)
+check "lb-web2-up-logged" wait_log "Server be/web2 is UP, reason: Layer7 check passed" $((RISE * INTER + 3))
+echo "web2 back up $(($(date +%s) - t0)) s after restart (rise $RISE x inter ${INTER}s)"
+out=$(dist 30); echo "web2 back: $out"
+check "lb-web2-traffic-again" sh -c "[ \"$(count "$out" web2)\" -ge 5 ] && [ \"$(count "$out" errors)\" = 0 ]"
+
+# Every backend down: once the checks say so, a client gets a reset at once (no hang).
+web_stop web1; web_stop web2; web_stop web3
+check "lb-all-down-logged" wait_log "backend be has no server available" $((FALL * INTER + 3))
+t0=$(date +%s%N)
+in_ns "$NS" curl -s --max-time 5 -o /dev/null "http://$GUEST/id"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "all down: curl exit $rc after $ms ms"
+check "lb-all-down-refused" sh -c "case $rc in 7|52|55|56) [ $ms -lt 3000 ] ;; *) false ;; esac"
+console_send "lb stats"
+check "lb-stats-down" wait_log "^be +BACKEND +DOWN " 5
+tr -d '\r' < "$LOG" | grep -aE '^(pxname|fe |be )' | tail -5
+for w in "web1 $WEB1" "web2 $WEB2" "web3 $WEB3"; do
+	set -- $w
+	web_start "$1" "$2" || { fail "lb-setup" "nginx $1 restart"; exit 1; }
+done
+
+# ---- 2-5. weights and the other schedulers, one boot each -------------------------------
+for run in "lb-rr321 roundrobin 3 2 1" "lb-srr321 static-rr 3 2 1" "lb-srr111 static-rr 1 1 1"; do
+	set -- $run
+	if ! boot_lb "$1" "$2" "$3" "$4" "$5"; then
+		fail "$1" "boot"
+		continue
+	fi
+	out=$(dist "$N"); echo "$2 $3,$4,$5: $out"
+	check "$1-distribution" within_weights "$out" "$3" "$4" "$5"
+done
+
+if boot_lb lb-lc leastconn 1 1 1; then
+	out=$(dist "$N"); echo "leastconn 1,1,1: $out"
+	check "lb-leastconn" sh -c "[ \"$(count "$out" errors)\" = 0 ] && [ \"$(count "$out" web1)\" -gt 0 ] &&
+		[ \"$(count "$out" web2)\" -gt 0 ] && [ \"$(count "$out" web3)\" -gt 0 ]"
+else
+	fail "lb-leastconn" "boot"
+fi
+
+if boot_lb lb-maglev maglev 1 1 1; then
+	a=$(dist 50); b=$(dist 50 --src "$CLIENT2")
+	echo "maglev from $CLIENT: $a; from $CLIENT2: $b"
+	# one client, one server: exactly one name with all 50 requests
+	check "lb-maglev-sticky" sh -c "echo '$a' | grep -qE '^web[123] 50 errors 0$' && echo '$b' | grep -qE '^web[123] 50 errors 0$'"
+else
+	fail "lb-maglev" "boot"
+fi
+qemu_stop
