@@ -116,15 +116,16 @@ static bool is_query(uint8_t type)
 	return false;
 }
 
-/* RFC 1122 §3.2.2: no error about an ICMP error, a datagram to a broadcast or multicast
- * address or sent as link-layer broadcast, a non-first fragment, or a source that is not
- * one host. ih has hlen bytes; avail bytes are there from ih on. */
+/* RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7: no error about an ICMP error, a datagram to a
+ * broadcast or multicast address or sent as link-layer broadcast, a non-first fragment, or a
+ * source that is not one host. The datagram was for us or being forwarded. ih has hlen
+ * bytes; avail bytes are there from ih on. */
 static bool error_allowed(const struct netbuf *nb, const struct ipv4_hdr *ih, unsigned hlen, size_t avail)
 {
 	uint32_t src = ntohl(ih->saddr), dst = ntohl(ih->daddr);
 	if (ntohs(ih->frag_off) & IPV4_OFFMASK)
 		return false;
-	if (!ipv4_is_local(dst) || (nb->flags & NB_F_L2BCAST))
+	if (dst == 0 || ipv4_is_bcast(dst) || ipv4_is_multicast(dst) || (nb->flags & NB_F_L2BCAST))
 		return false;
 	if (src == 0 || src == IPV4_BROADCAST || ipv4_is_multicast(src) || ipv4_is_loopback(src))
 		return false;
@@ -133,8 +134,9 @@ static bool error_allowed(const struct netbuf *nb, const struct ipv4_hdr *ih, un
 	return true;
 }
 
-/* Does not take ownership of nb (see net/icmp.h). */
-void icmp_send_error(struct netbuf *nb, uint8_t type, uint8_t code)
+/* Does not take ownership of nb. rest: the second 32-bit word of the ICMP header (network
+ * order as it lies in memory): unused (0) for most errors, the next-hop MTU for 3/4. */
+static void send_error(struct netbuf *nb, uint8_t type, uint8_t code, const uint8_t rest[4])
 {
 	const uint8_t *ip = nb->buf + nb->l3_off, *end = nb->data + nb->len;
 	if (end < ip + IPV4_HLEN_MIN)
@@ -163,11 +165,28 @@ void icmp_send_error(struct netbuf *nb, uint8_t type, uint8_t code)
 	memset(h, 0, ICMP_HLEN);
 	h->type = type;
 	h->code = code;
+	memcpy((uint8_t *)h + 4, rest, 4);
 	memcpy(nb_put(e, (uint32_t)quote), ip, quote);
 	h->csum = csum_fold(csum_partial(e->data, e->len, 0));
 	e->l4_off = nb_offset(e);
 	net_stats.icmp.out_msgs++;
 	net_stats.icmp.out_errors++;
-	if (ipv4_output(e, ntohl(ih->daddr), ntohl(ih->saddr), IP_PROTO_ICMP, 0) != 0)
+	/* From the address the datagram was sent to when that is ours; about a forwarded one,
+	 * from the outgoing interface's address (RFC 1812 §4.3.2.4). */
+	uint32_t src = ipv4_is_local(ntohl(ih->daddr)) ? ntohl(ih->daddr) : 0;
+	if (ipv4_output(e, src, ntohl(ih->saddr), IP_PROTO_ICMP, 0) != 0)
 		net_stats.icmp.out_drops++;
+}
+
+void icmp_send_error(struct netbuf *nb, uint8_t type, uint8_t code)
+{
+	static const uint8_t unused[4];
+	send_error(nb, type, code, unused);
+}
+
+/* RFC 1191 §4: the low 16 bits of the unused word carry the next-hop MTU. */
+void icmp_send_frag_needed(struct netbuf *nb, uint16_t mtu)
+{
+	const uint8_t rest[4] = { 0, 0, (uint8_t)(mtu >> 8), (uint8_t)mtu };
+	send_error(nb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, rest);
 }

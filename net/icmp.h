@@ -16,6 +16,9 @@ void icmp_input(struct netbuf *nb, const struct ipv4_pdesc *pd);
 /* ICMP error about a received packet (nb->data anywhere; the IPv4 header is found via
  * nb->l3_off). Rate-limited (counted when suppressed). Does NOT take ownership of nb. */
 void icmp_send_error(struct netbuf *nb, uint8_t type, uint8_t code);
+/* Destination unreachable, fragmentation needed and DF set (3/4) about nb, carrying the
+ * next-hop MTU (RFC 1191 §4). Same rules and ownership as icmp_send_error. */
+void icmp_send_frag_needed(struct netbuf *nb, uint16_t mtu);
 /* Forget rate-limit state (tests, net_reset). */
 void icmp_reset(void);
 

@@ -14,9 +14,11 @@ __attribute__((weak)) void tcp_stats_foreach(net_stat_fn fn, void *arg);
 struct field {
 	const char *name;
 	size_t off;
+	const char *text;       /* netstat -s wording where Linux has one, else the name */
 };
 
-#define F(sec, f) { #f, offsetof(struct sec##_stats, f) }
+#define F(sec, f) { #f, offsetof(struct sec##_stats, f), NULL }
+#define T(sec, f, t) { #f, offsetof(struct sec##_stats, f), t }
 
 static const struct field ether_f[] = {
 	F(ether, in_frames), F(ether, short_frame), F(ether, not_ours), F(ether, multicast),
@@ -33,8 +35,19 @@ static const struct field arp_f[] = {
 static const struct field ipv4_f[] = {
 	F(ipv4, in_receives), F(ipv4, too_short), F(ipv4, bad_version), F(ipv4, bad_ihl),
 	F(ipv4, bad_len), F(ipv4, bad_csum), F(ipv4, bad_options), F(ipv4, bad_src),
-	F(ipv4, frag_dropped), F(ipv4, not_for_us), F(ipv4, no_proto), F(ipv4, delivered),
+	F(ipv4, not_for_us), F(ipv4, no_proto), F(ipv4, delivered),
 	F(ipv4, out_requests), F(ipv4, no_route), F(ipv4, out_too_big),
+	T(ipv4, forwarded, "forwarded"), F(ipv4, fwd_bad_addr), F(ipv4, fwd_ttl_exceeded),
+	F(ipv4, fwd_no_route), F(ipv4, fwd_frag_needed), F(ipv4, filtered),
+	T(ipv4, reasm_reqds, "reassemblies required"),
+	T(ipv4, reasm_oks, "packets reassembled ok"),
+	T(ipv4, reasm_fails, "packet reassembles failed"),
+	T(ipv4, reasm_timeout, "fragments dropped after timeout"),
+	F(ipv4, reasm_evicted), F(ipv4, reasm_overlap), F(ipv4, reasm_dup), F(ipv4, reasm_too_many),
+	F(ipv4, reasm_oversize), F(ipv4, reasm_bad_len), F(ipv4, reasm_tiny), F(ipv4, reasm_nobuf),
+	T(ipv4, frag_oks, "fragments received ok"),   /* Linux's wording for FragOKs */
+	T(ipv4, frag_fails, "fragments failed"),
+	T(ipv4, frag_created, "fragments created"),
 };
 static const struct field icmp_f[] = {
 	F(icmp, in_msgs), F(icmp, in_echos), F(icmp, in_echo_reps), F(icmp, in_dest_unreachs),
@@ -54,7 +67,7 @@ static void section(const char *title, const void *base, const struct field *f, 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = *(const uint64_t *)((const char *)base + f[i].off);
 		if (v)
-			printf("    %llu %s\n", (unsigned long long)v, f[i].name);
+			printf("    %llu %s\n", (unsigned long long)v, f[i].text ? f[i].text : f[i].name);
 	}
 }
 

@@ -46,13 +46,39 @@ struct ipv4_stats {
 	uint64_t bad_csum;       /* ips_badsum */
 	uint64_t bad_options;    /* option list runs past the header */
 	uint64_t bad_src;        /* source broadcast, multicast or loopback */
-	uint64_t frag_dropped;   /* ips_fragments: no reassembly yet (RFC 791 §3.2) */
 	uint64_t not_for_us;     /* destination not local (forwarding not enabled) */
 	uint64_t no_proto;       /* ips_noproto */
 	uint64_t delivered;      /* ips_delivered */
 	uint64_t out_requests;   /* ips_localout */
 	uint64_t no_route;       /* ips_noroute */
 	uint64_t out_too_big;    /* would need fragmentation (DF always set) */
+	/* Forwarding (RFC 1812), when ipv4_set_forwarding(true) */
+	uint64_t forwarded;      /* ips_forward: handed to the outgoing interface */
+	uint64_t fwd_bad_addr;   /* RFC 1812 §5.3.7/§4.2.3.1: source or destination not to be
+				  * forwarded, or received as link-layer broadcast (§5.3.4) */
+	uint64_t fwd_ttl_exceeded; /* TTL <= 1: ICMP time exceeded sent (RFC 1812 §5.3.1) */
+	uint64_t fwd_no_route;   /* ICMP net unreachable sent */
+	uint64_t fwd_frag_needed; /* DF set, over the outgoing MTU: ICMP 3/4 (RFC 1191 §4) */
+	uint64_t filtered;       /* a netfilter hook said NF_DROP (the filter counts why) */
+	/* Reassembly (net/ipv4_frag.c). The reasm_* reasons count fragments freed. */
+	uint64_t reasm_reqds;    /* ReasmReqds: fragments received */
+	uint64_t reasm_oks;      /* ReasmOKs: datagrams reassembled */
+	uint64_t reasm_fails;    /* ReasmFails: datagrams given up, for one of the reasons below */
+	uint64_t reasm_timeout;  /* IPV4_REASM_TIMEOUT_NS passed */
+	uint64_t reasm_evicted;  /* oldest datagram evicted: IPV4_REASM_MAX or _NBUFS reached */
+	uint64_t reasm_overlap;  /* overlapping fragments: the whole datagram (RFC 5722 policy) */
+	uint64_t reasm_dup;      /* exact duplicate of a fragment held: the copy is dropped */
+	uint64_t reasm_too_many; /* more than IPV4_REASM_FRAGS fragments */
+	uint64_t reasm_oversize; /* larger than IPV4_REASM_MAXLEN: one netbuf holds a datagram */
+	uint64_t reasm_bad_len;  /* non-last length not a multiple of 8, past 65535, or
+				  * inconsistent with the last fragment */
+	uint64_t reasm_tiny;     /* RFC 1858 §3/§4: first fragment without the whole TCP/UDP/
+				  * ICMP header, or TCP at offset 8 */
+	uint64_t reasm_nobuf;    /* pool empty when the datagram needed a fresh buffer */
+	/* Fragmentation of forwarded datagrams */
+	uint64_t frag_oks;       /* FragOKs: datagrams fragmented */
+	uint64_t frag_fails;     /* FragFails: pool empty or MTU too small: datagram dropped */
+	uint64_t frag_created;   /* FragCreates: fragments sent */
 };
 
 struct icmp_stats {

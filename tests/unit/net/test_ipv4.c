@@ -4,6 +4,7 @@
 #include <string.h>
 #include "unit.h"
 #include "net/ipv4.h"
+#include "net/ipv4_frag.h"
 #include "net/arp.h"
 #include "net/net.h"
 #include "net/stats.h"
@@ -165,15 +166,24 @@ static void test_bad_checksum(void)
 	EXPECT_DROP(bad_csum);
 }
 
-static void test_fragments_dropped(void)
+static void test_fragments_held(void)
 {
-	f[20] = 0x20;                   /* MF: first fragment */
+	f[20] = 0x20;                   /* MF: the first 16 bytes of a datagram */
 	fix_csum();
-	EXPECT_DROP(frag_dropped);
+	rx();
+	CU_ASSERT_EQUAL(net_stats.ipv4.reasm_reqds, 1);
+	CU_ASSERT_EQUAL(ipv4_reasm_held(), 1);
+	CU_ASSERT_EQUAL(net_stats.ipv4.delivered, 0);
+	CU_ASSERT_EQUAL(fake_tx.count, 0);
 	memcpy(f, echo_req_even, flen);
-	f[21] = 0x01;                   /* offset 8: a later fragment */
+	f[21] = 0x01;                   /* offset 8, last: overlaps bytes 8..15 held */
 	fix_csum();
-	EXPECT_DROP(frag_dropped);
+	rx();
+	CU_ASSERT_EQUAL(net_stats.ipv4.reasm_overlap, 2);
+	CU_ASSERT_EQUAL(net_stats.ipv4.reasm_fails, 1);
+	CU_ASSERT_EQUAL(ipv4_reasm_held(), 0);
+	CU_ASSERT_EQUAL(net_stats.ipv4.delivered, 0);
+	CU_ASSERT_EQUAL(fake_tx.count, 0);
 }
 
 static void test_bogus_sources(void)
@@ -335,7 +345,7 @@ static CU_TestInfo tests[] = {
 	{ "total length < 20", test_total_below_20 },
 	{ "total length > frame", test_total_past_frame },
 	{ "bad header checksum", test_bad_checksum },
-	{ "fragments dropped", test_fragments_dropped },
+	{ "fragments held, overlap drops both", test_fragments_held },
 	{ "broadcast/multicast/loopback sources", test_bogus_sources },
 	{ "not for us", test_not_for_us },
 	{ "options overrunning the header", test_options_overrunning_header },
