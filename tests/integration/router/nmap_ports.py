@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Summarise nmap grepable output (-oG) for one host as one line:
    open=8080 closed=113 filtered=1024 other=
-port lists are comma-separated and sorted; "filtered" counts explicit and ignored filtered ports.
+open/closed are sorted port lists; filtered counts explicit and ignored filtered ports; other
+lists the rest (explicit ports in other states, and "closed:N" for N ignored closed ports).
 """
 import re
 import sys
@@ -10,6 +11,7 @@ import sys
 def main(path):
     states = {"open": [], "closed": [], "filtered": [], "other": []}
     ignored = 0
+    other = []
     for line in open(path):
         if not line.startswith("Host:") or "Ports:" not in line:
             continue
@@ -20,14 +22,16 @@ def main(path):
                 continue
             key = f[1] if f[1] in ("open", "closed", "filtered") else "other"
             states[key].append(int(f[0]))
-        m = re.search(r"Ignored State: filtered \((\d+)\)", line)
-        if m:
-            ignored += int(m.group(1))
+        m = re.search(r"Ignored State: (\S+) \((\d+)\)", line)
+        if m and m.group(1) == "filtered":
+            ignored += int(m.group(2))
+        elif m:
+            other.append("%s:%s" % (m.group(1), m.group(2)))
     print("open=%s closed=%s filtered=%d other=%s" % (
         ",".join(map(str, sorted(states["open"]))),
         ",".join(map(str, sorted(states["closed"]))),
         len(states["filtered"]) + ignored,
-        ",".join(map(str, sorted(states["other"])))))
+        ",".join([str(p) for p in sorted(states["other"])] + other)))
 
 
 if __name__ == "__main__":
