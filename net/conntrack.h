@@ -72,4 +72,7 @@ void ct_print(void);
 /* Drop every entry (tests). */
 void ct_flush(void);
 
+/* Key the tuple hash with a boot-random value (before ct_init; a later call rehashes). */
+void ct_set_seed(uint64_t seed);
+
 #endif
