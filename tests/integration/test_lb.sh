@@ -48,7 +48,9 @@ if [ ! -f "$KERNEL" ]; then
 	fail "lb" "build the image first: make kernel"
 	exit 1
 fi
-mkdir -p "$WD"
+mkdir -p "$WD" "$WD/www"
+BIG=$WD/www/big.bin                     # 16 MiB of random bytes, served by every backend
+head -c 16777216 /dev/urandom > "$BIG" || { fail "lb-setup" "big file"; exit 1; }
 cp "$KERNEL" "$WD/kernel.elf" && KERNEL=$WD/kernel.elf
 
 netns_tap_up "$NS" "$TAP" "$CLIENT/24" || { fail "lb-setup" "namespace/tap"; exit 1; }
@@ -60,7 +62,7 @@ done
 # /health with 200. Its pid is in $WD/NAME.pid (the shell's child).
 web_start() {
 	d=$WD/$1
-	mkdir -p "$d/logs"
+	mkdir -p "$d/logs" "$d/tmp"
 	cat > "$d/nginx.conf" <<EOC
 daemon off;
 master_process off;
@@ -74,6 +76,14 @@ http {
 	server {
 		listen $2:$PORT backlog=1024;
 		location = /health { return 200 "ok\n"; }
+		location = /big.bin { root $WD/www; }
+		location /up/ {
+			root $d;
+			dav_methods PUT;
+			create_full_put_path on;
+			client_max_body_size 64m;
+			client_body_temp_path $d/tmp;
+		}
 		location / { return 200 "$1\n"; }
 	}
 }
@@ -107,7 +117,7 @@ for w in "web1 $WEB1" "web2 $WEB2" "web3 $WEB3"; do
 	web_start "$1" "$2" || { fail "lb-setup" "nginx $1 on $2"; exit 1; }
 done
 
-# boot_lb NAME BALANCE W1 W2 W3: the appliance with that scheduler and weights; waits until
+# boot_lb NAME BALANCE W1 W2 W3 [FRONTEND OPTIONS]: the appliance with that scheduler and weights; waits until
 # it answers ping and has started the frontend.
 boot_lb() {
 	qemu_stop
@@ -116,7 +126,7 @@ boot_lb() {
 	cat > "$WD/$1.conf" <<EOC
 app=lb
 ip=$GUEST/24
-lb.frontend=0.0.0.0:80
+lb.frontend=0.0.0.0:80${6:+ $6}
 lb.balance=$2
 lb.server=web1 $WEB1:$PORT weight $3
 lb.server=web2 $WEB2:$PORT weight $4
@@ -195,6 +205,21 @@ met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
 check "lb-metrics" sh -c "echo '$met' | grep -qx 'haproxy_server_up{proxy=\"be\",server=\"web2\"} 1' &&
 	echo '$met' | grep -qE '^haproxy_frontend_sessions_total\{proxy=\"fe\"\} [0-9]+$'"
 
+# Bulk both ways, byte for byte: a download (the client's window and the proxy's holding of
+# server data pace nginx), one at 2 MB/s (backpressure for seconds), an upload (PUT lands on
+# whichever server was picked), and a half close (request, FIN, reply after it).
+rm -f "$WD/got.bin"
+in_ns "$NS" curl -s --max-time 60 -o "$WD/got.bin" "http://$GUEST/big.bin"
+check "lb-bulk-download" cmp -s "$BIG" "$WD/got.bin"
+rm -f "$WD/got.bin"
+in_ns "$NS" curl -s --max-time 60 --limit-rate 2M -r 0-4194303 -o "$WD/got.bin" "http://$GUEST/big.bin"
+check "lb-slow-reader" sh -c "head -c 4194304 '$BIG' | cmp -s - '$WD/got.bin'"
+rm -rf "$WD"/web?/up
+code=$(in_ns "$NS" curl -s --max-time 60 -o /dev/null -w '%{http_code}' -T "$BIG" "http://$GUEST/up/x.bin")
+check "lb-bulk-upload" sh -c "[ '$code' = 201 ] && for f in '$WD'/web?/up/x.bin; do cmp -s '$BIG' \"\$f\" && exit 0; done; exit 1"
+out=$(in_ns "$NS" python3 "$HELPERS/probe.py" halfclose "$GUEST" 80); echo "half close: $out"
+check "lb-half-close" sh -c "echo '$out' | grep -qxE 'HTTP/1.1 200 OK web[123]'"
+
 # wrk through the LB and against one backend directly (printed for comparison, not asserted)
 wrk_run lb-wrk "http://$GUEST/id" "$WRK_SECS"
 wrk_run direct-wrk "http://$WEB1:$PORT/id" "$WRK_SECS"
@@ -262,6 +287,17 @@ if boot_lb lb-lc leastconn 1 1 1; then
 		[ \"$(count "$out" web2)\" -gt 0 ] && [ \"$(count "$out" web3)\" -gt 0 ]"
 else
 	fail "lb-leastconn" "boot"
+fi
+
+# The pair pool: maxconn 4 holds four clients; a fifth is reset and counted; one freed pair
+# serves again.
+if boot_lb lb-maxconn roundrobin 1 1 1 "maxconn 4"; then
+	out=$(in_ns "$NS" python3 "$HELPERS/probe.py" maxconn "$GUEST" 80 4); echo "maxconn 4: $out"
+	check "lb-maxconn" [ "$out" = "held 4 refused 3 reused ok" ]
+	met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
+	check "lb-maxconn-counted" sh -c "echo '$met' | grep -qx 'haproxy_frontend_denied_connections_total{proxy=\"fe\"} 3'"
+else
+	fail "lb-maxconn" "boot"
 fi
 
 if boot_lb lb-maglev maglev 1 1 1; then

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Load balancer connection probes for test_lb.sh.
+  probe.py halfclose HOST PORT   request, then FIN (shutdown write); prints the reply body
+                                 once the server's FIN arrives through the proxy
+  probe.py maxconn HOST PORT K   hold K connections, check the K+1th is reset, free one,
+                                 check a new one works; prints "held K refused R reused ok|fail"
+"""
+import socket
+import sys
+import time
+
+REQ = b"GET /id HTTP/1.0\r\nHost: lb\r\n\r\n"
+
+
+def read_all(s):
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def halfclose(host, port):
+    s = socket.create_connection((host, port), timeout=5)
+    s.sendall(REQ)
+    s.shutdown(socket.SHUT_WR)
+    data = read_all(s)
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    print(head.split(b"\r\n")[0].decode(), body.decode().strip())
+
+
+def refused(host, port):
+    """True when the proxy resets the connection right after the handshake."""
+    try:
+        s = socket.create_connection((host, port), timeout=5)
+    except ConnectionRefusedError:
+        return True
+    try:
+        s.sendall(REQ)
+        return read_all(s) == b""
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+    finally:
+        s.close()
+
+
+def works(host, port):
+    s = socket.create_connection((host, port), timeout=5)
+    try:
+        s.sendall(REQ)
+        return read_all(s).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def maxconn(host, port, k):
+    held = [socket.create_connection((host, port), timeout=5) for _ in range(k)]
+    time.sleep(0.5)                  # let every pair reach its server
+    nref = sum(refused(host, port) for _ in range(3))
+    held.pop().close()
+    time.sleep(0.5)                  # the freed pair goes back to the pool
+    ok = works(host, port)
+    for s in held:
+        s.close()
+    print("held %d refused %d reused %s" % (k, nref, "ok" if ok else "fail"))
+
+
+if __name__ == "__main__":
+    mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if mode == "halfclose":
+        halfclose(host, port)
+    elif mode == "maxconn":
+        maxconn(host, port, int(sys.argv[4]))
+    else:
+        sys.exit("unknown mode " + mode)
