@@ -92,7 +92,11 @@ void lb_sched_free(struct lb_sched *s);
  * weight > 0 fill the table, so removing one of N remaps about 1/N of keys). */
 void lb_sched_rebuild(struct lb_sched *s);
 /* Choose a server for a new connection from client_addr: up, weight > 0, below maxconn, and
- * not in the exclude bitmask (servers already tried for this connection). -1 when none. */
+ * not in the exclude bitmask (servers already tried for this connection). -1 when none.
+ * Every algorithm re-checks eligibility at pick time, so a stale table never yields a down
+ * server; static-rr passes an ineligible entry's turn to the next entry of the cycle, and
+ * Maglev walks on from the client's entry (at most LB_MAGLEV_M entries, only when some
+ * server is eligible) so a retry lands on another server. */
 int lb_sched_pick(struct lb_sched *s, uint32_t client_addr, uint64_t exclude);
 
 /* Health state machine: start up (HAProxy starts servers up). Record one check result;
