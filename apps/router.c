@@ -10,6 +10,7 @@
 #include "kernel/log.h"
 #include "net/conntrack.h"
 #include "net/filter.h"
+#include "net/ipv4.h"
 #include "net/netdev.h"
 
 #define ROUTER_SUMMARY_LEN 160
@@ -186,8 +187,19 @@ static int router_start(const struct config *cfg)
 	}
 	int masq = masquerade_wanted(cfg);
 	int nfwd = check_forwards(cfg);
+	uint32_t fwd_on;
+	char err[120];
 	if (masq < 0 || nfwd < 0)
 		return -1;
+	/* ip.forward defaults to 1 for a router (RFC 1812 §2.2.8 lets it be switched off). */
+	if (config_get_uint(cfg, "ip.forward", 1, 0, 1, &fwd_on, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	ipv4_set_forwarding(fwd_on);
+	if (!fwd_on)
+		log_warn("router: ip.forward=0: nothing is forwarded between %s and %s",
+			 lan->name, wan->name);
 	/* MASQUERADE takes the WAN address per flow, so a DHCP lease that arrives later works. */
 	snprintf(rule, sizeof(rule), "-t nat -A POSTROUTING -o %s -j MASQUERADE", wan->name);
 	if (masq && add_rule(rule) < 0)
