@@ -505,7 +505,7 @@ static void checks_start(void)
 static const char *srv_status(unsigned i)
 {
 	if (conf.check == LB_CHECK_NONE)
-		return "no check";
+		return "no-check";
 	return conf.srv[i].health.up ? "UP" : "DOWN";
 }
 

@@ -285,6 +285,9 @@ if boot_lb lb-lc leastconn 1 1 1; then
 	out=$(dist "$N"); echo "leastconn 1,1,1: $out"
 	check "lb-leastconn" sh -c "[ \"$(count "$out" errors)\" = 0 ] && [ \"$(count "$out" web1)\" -gt 0 ] &&
 		[ \"$(count "$out" web2)\" -gt 0 ] && [ \"$(count "$out" web3)\" -gt 0 ]"
+	# two idle clients pin two servers: every short request goes to the third
+	out=$(in_ns "$NS" python3 "$HELPERS/probe.py" leastconn "$GUEST" 80); echo "leastconn, 2 held: $out"
+	check "lb-leastconn-held" sh -c "echo '$out' | grep -qxE 'web[123] 30'"
 else
 	fail "lb-leastconn" "boot"
 fi

@@ -2,6 +2,8 @@
 """Load balancer connection probes for test_lb.sh.
   probe.py halfclose HOST PORT   request, then FIN (shutdown write); prints the reply body
                                  once the server's FIN arrives through the proxy
+  probe.py leastconn HOST PORT   hold 2 idle connections, then 30 requests one at a time;
+                                 prints the servers that answered with their counts
   probe.py maxconn HOST PORT K   hold K connections, check the K+1th is reset, free one,
                                  check a new one works; prints "held K refused R reused ok|fail"
 """
@@ -59,6 +61,22 @@ def works(host, port):
         s.close()
 
 
+def leastconn(host, port):
+    held = [socket.create_connection((host, port), timeout=5) for _ in range(2)]
+    time.sleep(0.5)                  # both pairs connected: two servers have one each
+    counts = {}
+    for _ in range(30):
+        s = socket.create_connection((host, port), timeout=5)
+        s.sendall(REQ)
+        body = read_all(s).partition(b"\r\n\r\n")[2].decode().strip()
+        s.close()
+        counts[body] = counts.get(body, 0) + 1
+        time.sleep(0.05)             # the proxy frees the pair before the next one
+    for s in held:
+        s.close()
+    print(" ".join("%s %d" % (k, counts[k]) for k in sorted(counts)))
+
+
 def maxconn(host, port, k):
     held = [socket.create_connection((host, port), timeout=5) for _ in range(k)]
     time.sleep(0.5)                  # let every pair reach its server
@@ -75,6 +93,8 @@ if __name__ == "__main__":
     mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode == "halfclose":
         halfclose(host, port)
+    elif mode == "leastconn":
+        leastconn(host, port)
     elif mode == "maxconn":
         maxconn(host, port, int(sys.argv[4]))
     else:
