@@ -88,6 +88,8 @@ conf_error router-fwdport "app=router" "eth0.ip=10.1.0.1/24
 eth1.ip=10.2.0.1/24
 router.masquerade=off
 router.forward=sctp 80 10.1.0.2:70000" "router.forward: expected PROTO WANPORT ADDR\[:PORT\], got 'sctp 80 10.1.0.2:70000'"
+conf_error router-ipfwd "app=router ip.forward=2" "eth0.ip=10.1.0.1/24
+eth1.ip=10.2.0.1/24" "ip\.forward=2: .*"
 
 topo_up || { fail "router" "topology set-up failed"; exit 1; }
 
