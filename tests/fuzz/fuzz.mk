@@ -18,7 +18,7 @@ FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_stac
 # Everything host-compilable that the harnesses exercise: the stack, the echo appliance,
 # the config and multiboot parsers, the timer wheel, and the unit tests' clock and panic fakes.
 FUZZ_LSRCS := $(wildcard net/*.c) kernel/timer.c kernel/config.c kernel/multiboot.c \
-	apps/echo.c tests/unit/fakes/clock.c tests/unit/fakes/panic.c tests/fuzz/fuzz_stack.c
+	apps/echo.c apps/lb_conf.c apps/lb_sched.c apps/lb_health.c tests/unit/fakes/clock.c tests/unit/fakes/panic.c tests/fuzz/fuzz_stack.c
 FUZZ_LOBJS := $(patsubst %,$(FUZZ_B)/o/%.o,$(FUZZ_LSRCS))
 FUZZ_BINS  := $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_NAMES))
 
