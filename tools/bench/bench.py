@@ -265,7 +265,9 @@ class Bench:
         meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
                 "rounds": ROUNDS, "seconds_per_sample": SECONDS, "nics": NICS,
                 "qemu": self.env.qemu_common(), "linux_kernel": self.env.kver,
-                "host_cpus": os.cpu_count(), "elapsed_s": round(time.time() - t0)}
+                "host_cpus": os.cpu_count(), "elapsed_s": round(time.time() - t0),
+                "peregrine_commit": run(["git", "rev-parse", "--short", "HEAD"], 10)[1].strip(),
+                "qemu_version": run(["qemu-system-x86_64", "--version"], 10)[1].split("\n")[0]}
         report.write(self.out, meta, self.results)
 
 
