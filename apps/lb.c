@@ -22,6 +22,11 @@
  * holds two TCBs), capped here so the pool stays a small part of guest memory. A client
  * beyond it is refused with RST and counted in fe.refused. */
 #define LB_PAIRS_MAX    65536u
+/* A peer that vanishes without FIN or RST would pin its pair forever: both connections get
+ * TCP keepalive (RFC 1122 §4.2.3.6), so a dead peer ends the pair in about 90 s. */
+#define LB_KA_IDLE_MS   60000u
+#define LB_KA_INTVL_MS  10000u
+#define LB_KA_COUNT     3u
 
 /* One direction's output: netbufs received on the other connection, not yet accepted by
  * this connection's send buffer. Bounded by the other side's receive window, because that
@@ -286,6 +291,7 @@ static void srv_connected(struct tcp_conn *c, int err, void *arg)
 	timer_cancel(&p->t_conn);
 	tcp_set_manual_window(c, true);
 	tcp_set_nodelay(c, true);
+	tcp_set_keepalive(c, LB_KA_IDLE_MS, LB_KA_INTVL_MS, LB_KA_COUNT);
 	p->state = PAIR_SPLICED;
 	sst[p->sidx].stot++;
 	side_flush(p, &p->srv);                 /* what the client sent meanwhile, maybe its FIN */
@@ -360,6 +366,7 @@ static void lb_accept(struct tcp_conn *c, void *arg)
 	tcp_set_callbacks(c, &cli_cbs, p);
 	tcp_set_manual_window(c, true);         /* nothing is acknowledged to the app before a server takes it */
 	tcp_set_nodelay(c, true);
+	tcp_set_keepalive(c, LB_KA_IDLE_MS, LB_KA_INTVL_MS, LB_KA_COUNT);
 	pair_connect(p);
 }
 

@@ -117,8 +117,9 @@ for w in "web1 $WEB1" "web2 $WEB2" "web3 $WEB3"; do
 	web_start "$1" "$2" || { fail "lb-setup" "nginx $1 on $2"; exit 1; }
 done
 
-# boot_lb NAME BALANCE W1 W2 W3 [FRONTEND OPTIONS]: the appliance with that scheduler and weights; waits until
-# it answers ping and has started the frontend.
+# boot_lb NAME BALANCE W1 W2 W3 [FRONTEND OPTIONS]: the appliance with that scheduler and
+# weights; waits until it answers ping and has started the frontend. CHECK, CTO (connect
+# timeout) and EXTRA (more config lines) change the defaults below for one boot.
 boot_lb() {
 	qemu_stop
 	BOOTS=$((BOOTS + 1))
@@ -131,9 +132,10 @@ lb.balance=$2
 lb.server=web1 $WEB1:$PORT weight $3
 lb.server=web2 $WEB2:$PORT weight $4
 lb.server=web3 $WEB3:$PORT weight $5
-lb.check=http /health inter ${INTER}s fall $FALL rise $RISE
+${EXTRA:-}
+lb.check=${CHECK:-http /health inter ${INTER}s fall $FALL rise $RISE}
 lb.retries=2
-lb.timeout.connect=1000
+lb.timeout.connect=${CTO:-1000}
 metrics.port=9100
 EOC
 	cons=$(console_args "$1")
@@ -302,6 +304,27 @@ if boot_lb lb-maxconn roundrobin 1 1 1 "maxconn 4"; then
 else
 	fail "lb-maxconn" "boot"
 fi
+
+# Connect retries: a server nobody answers for (no ARP reply: the connect times out) and one
+# whose port is closed (RST) take their turns; every request still succeeds on a real server,
+# and each failed connect is counted once as an error and once as a retry. The checks are
+# 60 s apart so both stay "up" for the whole run.
+if EXTRA="lb.server=ghost 10.79.0.99:$PORT
+lb.server=closed $WEB3:9999" CHECK="tcp inter 60s" CTO=200 boot_lb lb-retry roundrobin 1 1 1; then
+	out=$(dist 50); echo "retry, 5 servers (2 dead): $out"
+	check "lb-retry-all-served" sh -c "echo '$out' | grep -qE '^web1 [0-9]+ web2 [0-9]+ web3 [0-9]+ errors 0$'"
+	met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
+	m() { echo "$met" | awk -v k="haproxy_server_$1{proxy=\"be\",server=\"$2\"}" '$1 == k { print $2 }'; }
+	echo "ghost: econ $(m connection_errors_total ghost) wretr $(m retry_warnings_total ghost);" \
+	     "closed: econ $(m connection_errors_total closed) wretr $(m retry_warnings_total closed)"
+	check "lb-retry-counted" sh -c "[ '$(m connection_errors_total ghost)' -ge 5 ] &&
+		[ '$(m connection_errors_total ghost)' = '$(m retry_warnings_total ghost)' ] &&
+		[ '$(m connection_errors_total closed)' -ge 5 ] &&
+		[ '$(m connection_errors_total closed)' = '$(m retry_warnings_total closed)' ]"
+else
+	fail "lb-retry" "boot"
+fi
+EXTRA="" CHECK="" CTO=""      # sh may keep assignments made for a function call
 
 if boot_lb lb-maglev maglev 1 1 1; then
 	a=$(dist 50); b=$(dist 50 --src "$CLIENT2")
