@@ -1,7 +1,7 @@
 /* udprate: UDP packet-rate tool, sender and receiver (host side of the router benchmarks).
- * `send` streams SIZE-byte datagrams to ADDR:PORT for SEC seconds, flat out or paced to PPS;
- * each payload starts with a 64-bit big-endian sequence number so `recv` can count loss and
- * reordering exactly. `recv` counts what arrives on PORT for SEC seconds and prints packets/s.
+ * `send` streams SIZE-byte datagrams to ADDR:PORT for SEC seconds flat out, or exactly PPS x SEC
+ * of them paced to PPS; each payload starts with a 64-bit big-endian sequence number so `recv`
+ * can count loss and reordering exactly. `recv` counts what arrives on PORT for SEC seconds and prints packets/s.
  *
  *   udprate send -h 10.78.1.2 -p 9000 -s 64 -d 10 [-r 100000]
  *   udprate recv -p 9000 -d 12
@@ -84,8 +84,14 @@ static int run_send(void)
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	uint64_t sent = 0, refused = 0, t0 = now_ns(), end = t0 + (uint64_t)duration * 1000000000ull, t;
-	while ((t = now_ns()) < end) {
+	/* Paced: exactly PPS x SEC datagrams, on schedule, catching up after the scheduler held us
+	 * (so a receiver can check the count). Flat out: whatever fits in SEC seconds. */
+	uint64_t total = rate > 0 ? (uint64_t)rate * (uint64_t)duration : UINT64_MAX;
+	while (rate > 0 ? sent < total : now_ns() < end) {
+		t = now_ns();
 		unsigned n = budget(sent, t0, t);
+		if (n > total - sent)
+			n = (unsigned)(total - sent);
 		if (n == 0)
 			continue;   /* busy-wait: sleeping overshoots sub-10 us gaps */
 		if (size >= SEQ_BYTES)
