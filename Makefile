@@ -109,6 +109,7 @@ bench: kernel $(B)/loadgen $(B)/udprate
 	@sh tools/bench/deps.sh
 	@mkdir -p $(B)/bench
 	@$(CC) -O2 -Wall -Wextra -static -o $(B)/bench/echod tools/bench/echod.c
+	@sh tools/bench/selftest.sh $(B)
 	@python3 tools/bench/bench.py --build $(B) --out $(B)/bench
 
 # ---- integration tests (real image in QEMU) --------------------------------------------
