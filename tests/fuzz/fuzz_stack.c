@@ -19,6 +19,9 @@
 #include "net/proto/ether.h"
 #include "net/proto/ipv4.h"
 #include "net/tcp_proto.h"
+#include "net/ipv4.h"
+#include "net/filter.h"
+#include "net/conntrack.h"
 
 #define FZ_POOL_BUFS 128          /* small, so pool exhaustion is reachable */
 #define FZ_T0        (1000 * NS_PER_S)
@@ -27,7 +30,44 @@ struct netdev *fz_dev;
 const uint8_t fz_our_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 const uint8_t fz_peer_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
+#define FZ_CT_MAX    256          /* small, so a full conntrack table is reachable */
+
 static _Alignas(4096) uint8_t pool_mem[FZ_POOL_BUFS * NB_SIZE];
+
+/* The filter every harness runs through (with forwarding on and conntrack): state rules,
+ * a per-source rate limit, REJECTs on closed ports, a user chain, DNAT of 8007 to the echo
+ * port and of 5353 to the peer, MASQUERADE of forwarded traffic. It lets the appliances'
+ * ports (echo 7, discard 9, the active open to 10.0.0.1:80) through, so every path the
+ * seeds reach without a filter is still reached. */
+static const char fz_rules[] =
+	"*filter\n"
+	":INPUT ACCEPT [0:0]\n"
+	":FORWARD DROP [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
+	":probe - [0:0]\n"
+	"-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+	"-A INPUT -p tcp --dport 7 -m hashlimit --hashlimit-above 10000/sec --hashlimit-burst 100 "
+	"--hashlimit-mode srcip --hashlimit-name fz -j DROP\n"
+	"-A INPUT -p tcp -m multiport --dports 7,9 -j ACCEPT\n"
+	"-A INPUT -p udp --dport 7 -j ACCEPT\n"
+	"-A INPUT -p tcp --dport 23 -j REJECT --reject-with tcp-reset\n"
+	"-A INPUT -p udp --dport 69 -j REJECT\n"
+	"-A INPUT -p icmp --icmp-type timestamp-request -j DROP\n"
+	"-A INPUT -s 10.0.0.0/24 -j probe\n"
+	"-A probe -p tcp --tcp-flags SYN,FIN SYN,FIN\n"
+	"-A probe -p udp --sport 53 -m limit --limit 100/sec -j RETURN\n"
+	"-A probe -m conntrack --ctstate INVALID\n"
+	"-A FORWARD -m state --state ESTABLISHED,RELATED -j ACCEPT\n"
+	"-A FORWARD -i eth0 -o eth0 -p tcp --dport 80 -j ACCEPT\n"
+	"-A FORWARD -p udp --dport 53 -j ACCEPT\n"
+	"-A FORWARD -p icmp -j ACCEPT\n"
+	"COMMIT\n"
+	"*nat\n"
+	"-A PREROUTING -p tcp --dport 8007 -j DNAT --to-destination 10.0.0.2:7\n"
+	"-A PREROUTING -p udp --dport 5353 -j DNAT --to-destination 10.0.0.1:53\n"
+	"-A POSTROUTING -o eth0 -s 10.0.0.0/24 ! -d 10.0.0.0/24 -j MASQUERADE\n"
+	"-A POSTROUTING -o eth0 -p udp --dport 53 -j MASQUERADE\n"
+	"COMMIT\n";
 
 /* What the peer would send next, learnt from our last transmitted TCP segment. */
 static struct { bool valid; uint32_t seq, ack; } peer_next;
@@ -115,6 +155,19 @@ void fz_init(void)
 	}
 	fdev.flags = NETDEV_F_UP | NETDEV_F_LINK;
 	fz_dev = &fdev;
+	ct_set_seed(0x5eed);            /* the same hash layout every run: reproducible inputs */
+}
+
+/* Conntrack (fresh table), the rule set, forwarding on. */
+static void filter_begin(void)
+{
+	char err[200];
+	if (ct_init(FZ_CT_MAX) != 0 || nf_load(fz_rules, sizeof(fz_rules) - 1, "fuzz_stack", 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz: filter set-up failed: %s\n", err);
+		abort();
+	}
+	memset(&nf_stats, 0, sizeof(nf_stats));
+	ipv4_set_forwarding(true);
 }
 
 /* Port 9 (RFC 863 discard) with a backlog of 1, so a second SYN meets SYN cookies, and the
@@ -146,6 +199,8 @@ void fz_begin(bool app)
 	tcp_init();
 	timers_reset();
 	tcp_set_secret(key);
+	nf_flush();
+	filter_begin();
 	tcp_set_max_conns(16);        /* small, so a full table is reachable */
 	net_set_gateway(FZ_PEER);
 	arp_learn(fz_dev, FZ_PEER, fz_peer_mac);
@@ -165,6 +220,9 @@ void fz_end(void)
 	tcp_reset();
 	net_reset();
 	timers_reset();
+	ipv4_set_forwarding(false);
+	ct_init(0);                     /* frees the table; then nf_active follows the rules */
+	nf_flush();
 	if (nb_pool_free() != nb_pool_total()) {
 		fprintf(stderr, "fuzz: netbuf leak: %u of %u buffers free after teardown\n",
 			nb_pool_free(), nb_pool_total());

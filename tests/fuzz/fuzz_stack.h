@@ -1,6 +1,7 @@
 /* Shared support for the libFuzzer harnesses: a configured stack (eth0 10.0.0.2/24, gateway
- * 10.0.0.1 with a known MAC, the echo appliance on port 7), a fake netdev that frees what it
- * transmits, and the record format that splits one fuzz input into several frames.
+ * 10.0.0.1 with a known MAC, the echo appliance on port 7, conntrack, NAT and a filter rule
+ * set, forwarding on), a fake netdev that frees what it transmits, and the record format
+ * that splits one fuzz input into several frames.
  * Not CUnit-based: the unit-test fakes for netdev need CUnit, these do not. */
 #ifndef TESTS_FUZZ_STACK_H
 #define TESTS_FUZZ_STACK_H
@@ -48,7 +49,8 @@ bool fz_next(const uint8_t **in, size_t *left, struct fz_rec *r);
 
 /* Once per process: netbuf pool, eth0 registered and addressed. */
 void fz_init(void);
-/* Before each input: a clean stack at a fixed time, gateway + ARP entry, TCP secret, and
+/* Before each input: a clean stack at a fixed time, gateway + ARP entry, TCP secret,
+ * conntrack (256 entries), the filter and nat rule set of fuzz_stack.c, forwarding on, and
  * (when app is true) the echo appliance started on FZ_PORT, a discard listener on port 9
  * with backlog 1, and an active open to 10.0.0.1:80 (its SYN already sent). */
 void fz_begin(bool app);
