@@ -83,10 +83,15 @@ class Bench:
                                 "-n", str(BULK_BYTES), "-d", "10"]), 150)
         return kv(out, "MBps") if rc == 0 else None
 
-    def flood_rr(self, g):
-        """32 echo clients while hping3 floods SYNs at the echo port from the same host."""
-        flood = subprocess.Popen(g.ns_cmd(["timeout", str(SECONDS + 3), "hping3", "--flood",
-                                           "-q", "-S", "-p", "7", g.addr]),
+    def flood_rr(self, g, kind):
+        """32 echo clients while the same host floods the guest: hping3 SYNs at the echo port
+        ("syn") or udprate 64 B datagrams flat out at the closed port 9 ("udp")."""
+        if kind == "syn":
+            cmd = ["hping3", "--flood", "-q", "-S", "-p", "7", g.addr]
+        else:
+            cmd = [self.udprate, "send", "-h", g.addr, "-p", "9", "-s", "64", "-d",
+                   str(SECONDS + 3)]
+        flood = subprocess.Popen(g.ns_cmd(["timeout", str(SECONDS + 3)] + cmd),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
         try:
@@ -97,7 +102,7 @@ class Bench:
 
     def echo(self, nic, with_flood):
         pair, msg = self.env.boot_pair(nic, "echo")
-        s = {k: ([], []) for k in ("rr1", "rr32", "bulk", "flood")}
+        s = {k: ([], []) for k in ("rr1", "rr32", "bulk", "syn", "udp")}
         lat = {k: ([], []) for k in ("rr1", "rr32")}
         try:
             for r in range(ROUNDS):
@@ -108,7 +113,8 @@ class Bench:
                             s[k][i].append(self.loadgen_rr(g, n, SECONDS, lat[k][i]))
                 each(pair, self.loadgen_bulk, s["bulk"])
                 if with_flood:
-                    each(pair, self.flood_rr, s["flood"])
+                    for kind in ("syn", "udp"):
+                        each(pair, lambda g: self.flood_rr(g, kind), s[kind])
         finally:
             stop(pair)
         self.add(f"echo_rr1_{nic}", f"echo 64 B req/resp, 1 conn, {nic}", "transactions/s", True,
@@ -120,13 +126,15 @@ class Bench:
                      "microseconds", False, *lat[k], status=msg)
         self.add(f"echo_bulk_{nic}", f"echo bulk, 64 KiB writes, {nic}", "MB/s", True, *s["bulk"],
                  status=msg)
-        if with_flood:
+        for kind, what in (("syn", "hping3 SYN flood"), ("udp", "udprate 64 B UDP flood")):
+            if not with_flood:
+                break
             fr = []
             for i in range(2):
                 base = report.median(s["rr32"][i])
                 fr.append([round(x / base, 3) if x is not None and base else None
-                           for x in s["flood"][i]])
-            self.add(f"flood_{nic}", f"32 echo clients under hping3 SYN flood, {nic}",
+                           for x in s[kind][i]])
+            self.add(f"flood_{kind}_{nic}", f"32 echo clients under {what}, {nic}",
                      "fraction of unloaded tx/s", True, *fr, status=msg,
                      note="each round's loaded tx/s over the median unloaded 32-conn figure")
 
