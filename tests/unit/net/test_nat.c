@@ -384,6 +384,48 @@ static void test_csum_replace4(void)
 	CU_ASSERT_EQUAL(nat_csum_replace4(want, n, o), c);
 }
 
+/* The same flow through nf_hook with the rules a masquerading router has (net/nf_hook.c
+ * calls conntrack and NAT): bytes as above, and a mid-stream segment dropped as INVALID. */
+static int hooks(struct netbuf *nb, struct netdev *in, struct netdev *out)
+{
+	int v = nf_hook(NF_PREROUTING, nb, in, NULL);
+	if (v == NF_ACCEPT)
+		v = nf_hook(NF_FORWARD, nb, in, out);
+	if (v == NF_ACCEPT)
+		v = nf_hook(NF_POSTROUTING, nb, NULL, out);
+	return v;
+}
+
+static void test_through_hooks(void)
+{
+	char err[160];
+	CU_ASSERT_EQUAL_FATAL(nf_add_rule("-t nat -A POSTROUTING -o eth1 -j MASQUERADE", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(nf_add_rule("-A FORWARD -m conntrack --ctstate INVALID -j DROP", err, sizeof(err)), 0);
+	struct netbuf *nb = unit_nb_from(syn_in, sizeof(syn_in));
+	CU_ASSERT_EQUAL(hooks(nb, &eth0, &eth1), NF_ACCEPT);
+	CU_ASSERT_PTR_NULL(nb->ct);                     /* cleared when it leaves the hooks */
+	expect(nb, syn_out, sizeof(syn_out));
+	nb = unit_nb_from(synack_in, sizeof(synack_in));
+	CU_ASSERT_EQUAL(hooks(nb, &eth1, &eth0), NF_ACCEPT);
+	expect(nb, synack_out, sizeof(synack_out));
+	nb = unit_nb_from(err_in, sizeof(err_in));
+	CU_ASSERT_EQUAL(hooks(nb, &eth1, &eth0), NF_ACCEPT);
+	expect(nb, err_out, sizeof(err_out));
+	CU_ASSERT_EQUAL(ct_count(), 1);
+	/* a SYN-ACK for a flow nobody opened: INVALID, dropped by the rule, nothing created */
+	uint8_t stray[sizeof(synack_in)];
+	memcpy(stray, synack_in, sizeof(stray));
+	stray[23] = 0x41;                               /* to port 40001 */
+	fill_csums(stray, sizeof(stray));
+	nb = unit_nb_from(stray, sizeof(stray));
+	CU_ASSERT_EQUAL(hooks(nb, &eth1, &eth0), NF_DROP);
+	nb_free(nb);
+	CU_ASSERT_EQUAL(nf_stats.invalid, 1);
+	CU_ASSERT_EQUAL(nf_stats.drop_rule, 1);
+	CU_ASSERT_EQUAL(ct_count(), 1);
+	nf_flush();
+}
+
 static CU_TestInfo tests[] = {
 	{ "masq_tcp", test_masq_tcp },
 	{ "masq_udp", test_masq_udp },
@@ -393,6 +435,7 @@ static CU_TestInfo tests[] = {
 	{ "port_collision", test_port_collision },
 	{ "snat_range_and_dnat", test_snat_range_and_dnat },
 	{ "csum_replace4", test_csum_replace4 },
+	{ "through_hooks", test_through_hooks },
 	CU_TEST_INFO_NULL,
 };
 UNIT_SUITE("net/nat", setup, teardown, tests);
