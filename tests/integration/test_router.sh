@@ -189,12 +189,23 @@ functional() {
 	check "router $m: /metrics from the LAN with filter counters" \
 		sh -c "[ '$code' = 200 ] && grep -q '^peregrine_nf_drop_rule_total [0-9]' '$out.prom'"
 
+	logs0=$(tr -d '\r' < "$LOG" | grep -c '^in-drop: ')
+	t0=$(date +%s)
 	in_ns "$WAN_NS" nmap -Pn -sS -n -T4 --max-retries 1 --host-timeout 120s \
 		-p 1-1024,8080,9100 -oG "$out.nmap" "$RTR_WAN_ADDR" >/dev/null 2>&1
+	secs=$(($(date +%s) - t0 + 1))
 	scan=$(python3 "$ROOT/tests/integration/router/nmap_ports.py" "$out.nmap")
 	echo "  $m nmap from WAN: $scan"
 	check "router $m: nmap of the WAN address: 8080 open, 113 closed, 1024 filtered" \
 		[ "$scan" = "open=8080 closed=113 filtered=1024 other=" ]
+	# INPUT's LOG rule: the prefix and the dropped SYN, at most burst 10 + 5/s lines.
+	sleep 1
+	logs=$(($(tr -d '\r' < "$LOG" | grep -c '^in-drop: ') - logs0))
+	echo "  $m LOG lines during the ${secs} s scan: $logs"
+	check "router $m: LOG names the dropped SYN with its prefix" log_has \
+		"^in-drop: IN=eth1 OUT= SRC=$RTR_WAN_HOST DST=$RTR_WAN_ADDR LEN=44 .*PROTO=TCP SPT=[0-9]+ DPT=[0-9]+ .*SYN"
+	check "router $m: LOG held to its limit (burst 10, 5/s)" \
+		[ "$logs" -ge 10 -a "$logs" -le $((10 + 5 * (secs + 1))) ]
 }
 
 console_views() {
@@ -252,6 +263,8 @@ ctfull() {
 		grep -q "^held=32 extra=timeout established_echo=ok$" "$holdout"
 	check "router $m: conntrack -L lists 32 entries" \
 		wait_log "conntrack v[0-9.]+ \(conntrack-tools\): 32 flow entries have been shown" 1
+	held=$(tr -d '\r' < "$LOG" | grep -cE "^tcp +6 [0-9]+ ESTABLISHED src=$RTR_LAN_HOST dst=$RTR_WAN_HOST sport=[0-9]+ dport=6000 src=$RTR_WAN_HOST dst=$RTR_WAN_ADDR sport=6000 dport=[0-9]+ \[ASSURED\]")
+	check "router $m: the 32 entries are the held flows, masqueraded and assured" [ "$held" = 32 ]
 	check "router $m: ct_table_full counted the dropped flow" \
 		[ "${after:-0}" -gt "${before:-0}" ]
 	wait "$hpid" 2>/dev/null
