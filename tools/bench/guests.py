@@ -247,9 +247,10 @@ class Guest:
         left for stop()) when it does not answer within limit or the service never starts."""
         self.network()
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns] + self.qemu_cmd(),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.STDOUT)
+        with open(self.log[:-4] + ".qemu.out", "w") as qout:   # QEMU's own errors
+            self.proc = subprocess.Popen(["ip", "netns", "exec", self.ns] + self.qemu_cmd(),
+                                         stdin=subprocess.DEVNULL, stdout=qout,
+                                         stderr=subprocess.STDOUT)
         boot = None
         while time.monotonic() - t0 < limit and self.proc.poll() is None:
             if sh(*self.ns_cmd(["ping", "-c1", "-W0.1", "-q", self.addr]), check=False) == 0:
@@ -282,7 +283,14 @@ class Guest:
 
     def last_log_line(self):
         lines = [l.strip() for l in self.last_log_text().splitlines() if l.strip()]
-        return lines[-1][:160] if lines else "no console output"
+        if lines:
+            return lines[-1][:160]
+        try:
+            with open(self.log[:-4] + ".qemu.out") as f:
+                q = f.read().strip()
+        except OSError:
+            q = ""
+        return f"no console output; QEMU: {q[:160]}" if q else "no console output"
 
     def stop(self):
         if self.proc is not None:
