@@ -95,6 +95,9 @@ class Env:
     def prepare(self):
         """Private copy of the image (others may rebuild it), the Linux guest, configs."""
         here = os.path.dirname(os.path.abspath(__file__))
+        for f in os.listdir(self.out):   # logs and charts of an earlier run
+            if f.endswith((".log", ".qemu.out", ".dat", ".svg")):
+                os.remove(os.path.join(self.out, f))
         subprocess.run(["cp", os.path.join(self.build, "peregrine-qemu.elf"), self.peregrine_elf],
                        check=True)
         etc = os.path.join(self.out, "guest-etc")
