@@ -7,7 +7,7 @@ runs each workload alternating Peregrine and Linux for several rounds, and write
 Run as root: python3 tools/bench/bench.py --build B --out B/bench. Knobs (environment):
 BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_NICS ("e1000 virtio"), BENCH_MEM (128M),
 BENCH_SMP (1), BENCH_ONLY (comma list of: echo,flood,boot,mem,lb,router; default all),
-BENCH_BUDGET (1500 s: a workload group that would start later is skipped and says so).
+BENCH_BUDGET (1200 s: a workload group that would start later is skipped and says so).
 """
 import json
 import os
@@ -30,7 +30,7 @@ BULK_BYTES = 64 << 20          # per bulk sample; ~1-3 s under TCG here
 MEM_PEREGRINE = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128]   # MiB, bisected
 MEM_LINUX = [32, 40, 48, 56, 64, 80, 96, 128, 192, 256]
 NA = "not available in this build"
-BUDGET = int(os.environ.get("BENCH_BUDGET", "1500"))
+BUDGET = int(os.environ.get("BENCH_BUDGET", "1200"))
 
 
 def log(msg):
