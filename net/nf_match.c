@@ -181,8 +181,8 @@ bool nf_rule_match(struct nf_rule *r, const struct nf_pkt *p, uint64_t now)
 	TEST(NF_M_DPORT, port_in(p->dport, r->dport));
 	TEST(NF_M_MPORT, mport_match(r, p));
 	TEST(NF_M_FLAGS, (p->tcp_flags & r->flg_mask) == r->flg_cmp);
-	TEST(NF_M_ICMP, r->icmp_type == 255 ||
-	     (p->icmp_type == r->icmp_type && p->icmp_code >= r->icmp_code_lo && p->icmp_code <= r->icmp_code_hi));
+	TEST(NF_M_ICMP, r->icmp_type == 255 || (p->icmp_type == r->icmp_type &&
+	     p->icmp_code >= r->icmp_code_lo && p->icmp_code <= r->icmp_code_hi));
 	TEST(NF_M_CTSTATE | NF_M_STATE, p->ctstate & r->ctstate);
 	if ((r->m & NF_M_LIMIT) && !nf_bucket_take(&r->limit, now))
 		return false;

@@ -354,7 +354,8 @@ static int bind_hashlimit(struct nf_rule *r, const struct hl_opts *h, char *why,
 {
 	int free_slot = -1;
 	if (!h->have_rate || !h->name || !h->srcip)
-		FAIL("hashlimit needs --hashlimit-upto|--hashlimit-above, --hashlimit-mode srcip and --hashlimit-name");
+		FAIL("hashlimit needs --hashlimit-upto|--hashlimit-above, --hashlimit-mode srcip and "
+		     "--hashlimit-name");
 	if (!*h->name || strlen(h->name) > NF_CHAIN_NAME_MAX)
 		FAIL("bad hashlimit name '%s'", h->name);
 	for (unsigned i = 0; i < NF_HASHLIMIT_TABLES; i++) {
@@ -389,7 +390,10 @@ static int bind_hashlimit(struct nf_rule *r, const struct hl_opts *h, char *why,
 	return 0;
 }
 
-static bool is(const char *o, const char *a, const char *b) { return !strcmp(o, a) || (b && !strcmp(o, b)); }
+static bool is(const char *o, const char *a, const char *b)
+{
+	return !strcmp(o, a) || (b && !strcmp(o, b));
+}
 
 static bool tcp_or_udp(const struct nf_rule *r)
 {
@@ -472,8 +476,9 @@ static int opt_basic(struct rp *x, const char *o)
 {
 	struct nf_rule *r = x->r;
 	const char *v;
-	bool in_only = x->chain == NF_C_F_INPUT || x->chain == NF_C_N_PREROUTING || x->chain == NF_C_N_INPUT;
-	bool out_only = x->chain == NF_C_F_OUTPUT || x->chain == NF_C_N_OUTPUT || x->chain == NF_C_N_POSTROUTING;
+	unsigned c = x->chain;      /* packets there have no output / no input interface yet */
+	bool in_only = c == NF_C_F_INPUT || c == NF_C_N_PREROUTING || c == NF_C_N_INPUT;
+	bool out_only = c == NF_C_F_OUTPUT || c == NF_C_N_OUTPUT || c == NF_C_N_POSTROUTING;
 	if (is(o, "-s", "--source")) {
 		if (!(v = arg(x)) || set_m(x, NF_M_SRC, o))
 			return -1;
@@ -673,7 +678,8 @@ static int opt_target(struct rp *x, const char *o)
 	}
 	if (k == NF_T_LOG && is(o, "--log-level", NULL))
 		return (v = arg(x)) && !parse_log_level(v, &r->t.log_level, x->why, x->wl) ? 1 : -1;
-	if ((k == NF_T_SNAT && is(o, "--to-source", NULL)) || (k == NF_T_DNAT && is(o, "--to-destination", NULL))) {
+	if ((k == NF_T_SNAT && is(o, "--to-source", NULL)) ||
+	    (k == NF_T_DNAT && is(o, "--to-destination", NULL))) {
 		if (r->t.nat.addr_min)
 			PFAIL("option '%s' given twice", o);
 		return (v = arg(x)) && !parse_nat_to(v, r, x->why, x->wl) ? 1 : -1;

@@ -172,8 +172,9 @@ static void print_rule(const struct nf_ruleset *rs, const struct nf_rule *r, boo
 		nf_fmt_num(by, sizeof(by), r->bytes);
 		snprintf(in, sizeof(in), "%s%s", r->inv & NF_M_IN ? "!" : "", r->m & NF_M_IN ? r->in : "*");
 		snprintf(out, sizeof(out), "%s%s", r->inv & NF_M_OUT ? "!" : "", r->m & NF_M_OUT ? r->out : "*");
-		printf("%5s %5s %-9s %c%-4s %-3s %-6s %-6s %c%-19s %c%-19s ", pk, by, target_name(rs, r), pinv,
-		       prot, "--", in, out, r->inv & NF_M_SRC ? '!' : ' ', src, r->inv & NF_M_DST ? '!' : ' ', dst);
+		printf("%5s %5s %-9s %c%-4s %-3s %-6s %-6s %c%-19s %c%-19s ", pk, by, target_name(rs, r),
+		       pinv, prot, "--", in, out, r->inv & NF_M_SRC ? '!' : ' ', src,
+		       r->inv & NF_M_DST ? '!' : ' ', dst);
 	} else {
 		char s2[26], d2[26];
 		snprintf(s2, sizeof(s2), "%s%s", r->inv & NF_M_SRC ? "!" : "", src);

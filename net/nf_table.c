@@ -206,7 +206,8 @@ static int rule_insert(struct nf_ruleset *rs, unsigned c, uint32_t pos, struct n
 
 /* Longest jump nesting below chain c; -1 on a loop (*loop: a chain on it).
  * state: 0 new, 1 on the path, 2 done. */
-static int depth(const struct nf_ruleset *rs, uint32_t c, uint8_t *state, uint8_t *d, uint32_t *loop)
+static int depth(const struct nf_ruleset *rs, uint32_t c, uint8_t *state, uint8_t *d,
+		 uint32_t *loop)
 {
 	if (state[c] == 2)
 		return d[c];
@@ -283,8 +284,11 @@ static int command(struct nf_ruleset *rs, unsigned t, char **w, unsigned nw, cha
 	}
 	if (nw < 2)
 		FAIL(nw ? "'%s' needs a chain" : "empty rule", nw ? w[0] : "");
-	if (!strcmp(w[0], "-N"))
-		return nw == 2 ? chain_new(rs, t, w[1], why, wl) : (snprintf(why, wl, "unexpected '%s'", w[2]), -1);
+	if (!strcmp(w[0], "-N")) {
+		if (nw != 2)
+			FAIL("unexpected '%s'", w[2]);
+		return chain_new(rs, t, w[1], why, wl);
+	}
 	if (!strcmp(w[0], "-P")) {
 		if (nw != 3)
 			FAIL("-P needs a chain and a policy");
@@ -317,7 +321,8 @@ static int command(struct nf_ruleset *rs, unsigned t, char **w, unsigned nw, cha
 }
 
 /* ":NAME POLICY [p:b]": a built-in chain's policy, or a user chain ("-" as policy). */
-static int chain_line(struct nf_ruleset *rs, unsigned t, char **w, unsigned nw, char *why, unsigned wl)
+static int chain_line(struct nf_ruleset *rs, unsigned t, char **w, unsigned nw, char *why,
+		      unsigned wl)
 {
 	uint64_t pk = 0, by = 0;
 	const char *name = w[0] + 1;

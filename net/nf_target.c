@@ -49,7 +49,8 @@ static void reject_tcp(const struct nf_pkt *p)
 		h->flags = TCP_RST | TCP_ACK;
 	}
 	h->off = (TCP_HLEN_MIN / 4) << 4;
-	h->csum = csum_fold(csum_partial(h, TCP_HLEN_MIN, csum_pseudo(p->dst, p->src, IP_PROTO_TCP, TCP_HLEN_MIN)));
+	uint32_t ph = csum_pseudo(p->dst, p->src, IP_PROTO_TCP, TCP_HLEN_MIN);
+	h->csum = csum_fold(csum_partial(h, TCP_HLEN_MIN, ph));
 	if (ipv4_output(nb, p->dst, p->src, IP_PROTO_TCP, 0) == 0)
 		nf_stats.rejects_sent++;
 }
@@ -61,7 +62,8 @@ void nf_reject(const struct nf_rule *r, const struct nf_pkt *p)
 	static const uint8_t code[] = {
 		[NF_RJ_PORT_UNREACH] = ICMP_PORT_UNREACH, [NF_RJ_HOST_UNREACH] = ICMP_HOST_UNREACH,
 		[NF_RJ_NET_UNREACH] = ICMP_NET_UNREACH,
-		[NF_RJ_ADMIN_PROHIB] = 13,      /* RFC 1812 §5.2.7.1: communication administratively prohibited */
+		/* RFC 1812 §5.2.7.1: communication administratively prohibited */
+		[NF_RJ_ADMIN_PROHIB] = 13,
 	};
 	if (r->t.reject_with == NF_RJ_TCP_RESET) {
 		reject_tcp(p);
