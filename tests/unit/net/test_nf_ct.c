@@ -154,6 +154,23 @@ static void test_ctstate_at_input(void)
 	CU_ASSERT_EQUAL(nf_stats.drop_policy, 1);
 }
 
+/* A segment acknowledging data never sent, in a known flow, is INVALID: counted once (at
+ * PREROUTING, not again at INPUT) and still filtered by the rules, which drop it here. */
+static void test_invalid_counted_once(void)
+{
+	char err[200];
+	const char *t = "*filter\n-A INPUT -m conntrack --ctstate INVALID -j DROP\nCOMMIT\n";
+	CU_ASSERT_EQUAL_FATAL(nf_load(t, strlen(t), "t", 1, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(arrive(seg(PEER, US, 40000, 7, 1000, 0, 0x02)), NF_ACCEPT);
+	CU_ASSERT_EQUAL(leave(seg(US, PEER, 7, 40000, 5000, 1001, 0x12)), NF_ACCEPT);
+	CU_ASSERT_EQUAL(arrive(seg(PEER, US, 40000, 7, 1001, 5001, 0x10)), NF_ACCEPT);
+	CU_ASSERT_EQUAL(nf_stats.invalid, 0);
+	CU_ASSERT_EQUAL(arrive(seg(PEER, US, 40000, 7, 1001, 5001 + 0x40000000u, 0x10)), NF_DROP);
+	CU_ASSERT_EQUAL(nf_stats.invalid, 1);
+	CU_ASSERT_EQUAL(nf_stats.drop_rule, 1);
+	CU_ASSERT_EQUAL(ct_count(), 1);         /* the flow itself stays */
+}
+
 static uint32_t be32_at(const uint8_t *b) { return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]; }
 static uint16_t be16_at(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
 
@@ -223,6 +240,7 @@ static CU_TestInfo tests[] = {
 	{ "fast path for established packets, generation bump", test_fastpath_and_generation },
 	{ "dropped or released first packet leaves no entry", test_dropped_first_packet_forgotten },
 	{ "ctstate from conntrack at INPUT", test_ctstate_at_input },
+	{ "INVALID counted once, still filtered", test_invalid_counted_once },
 	{ "DNAT through PREROUTING, reply through POSTROUTING", test_dnat_through_hooks },
 	{ "MASQUERADE of a forwarded flow and its reply", test_masquerade_through_hooks },
 	CU_TEST_INFO_NULL,
