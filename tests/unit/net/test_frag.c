@@ -3,6 +3,8 @@
  * duplicate, from a first fragment without tailroom; overlaps, tiny first fragments, bad
  * lengths, too many fragments, full tables, oversize datagrams and the 30 s timeout (ICMP
  * time exceeded code 1, exact bytes) are counted drops that leave nothing held. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "unit.h"
 #include "ipv4_build.h"
@@ -276,6 +278,27 @@ static void test_not_for_us_not_held(void)
 	CU_ASSERT_EQUAL(ipv4_reasm_held(), 0);
 }
 
+/* netstat -s words Linux uses for the Ip reassembly counters. */
+static void test_netstat_lines(void)
+{
+	frag(0, 400, true);
+	frag(400, 400, true);
+	frag(800, 208, false);
+	fake_netdev_reset();
+	char *out = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&out, &len), *old = stdout;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
+	stdout = mem;
+	net_stats_print();
+	stdout = old;
+	fclose(mem);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nIp:\n    3 in_receives\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n    3 reassemblies required\n    1 packets reassembled ok\n"));
+	CU_ASSERT_PTR_NULL(strstr(out, "packet reassembles failed"));   /* zero lines are left out */
+	free(out);
+}
+
 static CU_TestInfo tests[] = {
 	{ "in order", test_in_order },
 	{ "out of order", test_out_of_order },
@@ -290,6 +313,7 @@ static CU_TestInfo tests[] = {
 	{ "oversize", test_oversize },
 	{ "timeout: ICMP time exceeded code 1", test_timeout_sends_time_exceeded },
 	{ "not for us: not held", test_not_for_us_not_held },
+	{ "netstat -s lines", test_netstat_lines },
 	CU_TEST_INFO_NULL,
 };
 
