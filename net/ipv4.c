@@ -264,9 +264,10 @@ static void forward(struct netbuf *nb, const struct ipv4_pdesc *pd)
 	struct route_result r;
 	uint64_t *drop;
 
-	/* §5.3.4: a unicast datagram that came as link-layer broadcast is not forwarded. */
-	CHECK(!martian(pd->src) && !martian(pd->dst) && !(nb->flags & NB_F_L2BCAST),
-	      drop = &st->fwd_bad_addr; goto drop);
+	/* §5.3.4: a unicast datagram that came as link-layer broadcast is not forwarded;
+	 * §5.3.7: nor one claiming to come from one of our own addresses. */
+	CHECK(!martian(pd->src) && !martian(pd->dst) && !(nb->flags & NB_F_L2BCAST) &&
+	      !ipv4_is_local(pd->src), drop = &st->fwd_bad_addr; goto drop);
 	if (pd->ttl <= 1) {
 		icmp_send_error(nb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL);
 		drop = &st->fwd_ttl_exceeded;

@@ -240,9 +240,11 @@ static void test_never_forwarded(void)
 	}
 	struct ipb h = udp_hdr(IPV4_ADDR(169, 254, 3, 3), HOST, 64);
 	rx(&h, 20, eth0_mac);
+	h = udp_hdr(US1, HOST, 64);      /* our own address as source */
+	rx(&h, 20, eth0_mac);
 	h = udp_hdr(PEER, HOST, 64);
 	rx(&h, 20, bcast_mac);          /* RFC 1812 §5.3.4: link-layer broadcast */
-	CU_ASSERT_EQUAL(st->fwd_bad_addr, ARRAY_SIZE(dsts) + 2);
+	CU_ASSERT_EQUAL(st->fwd_bad_addr, ARRAY_SIZE(dsts) + 3);
 	CU_ASSERT_EQUAL(st->forwarded, 0);
 	CU_ASSERT_EQUAL(fake_tx.count, 0);
 }
