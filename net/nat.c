@@ -18,9 +18,11 @@
 #define NAT_LOWPORT_MAX   1023u
 #define NAT_ICMP_ID_MIN   0u
 #define NAT_ICMP_ID_MAX   65535u
-/* The search over a range stops after this many tried tuples: a full 64K range costs at
- * most this many hash lookups on one packet, then the flow is refused (nat_no_port). */
-#define NAT_SEARCH_MAX    65536u
+/* The search over a range stops after this many tried tuples (bounded work on one packet,
+ * like Linux's capped attempts); then the flow is refused and counted (nat_no_port). From a
+ * hashed start, 4096 taken ports in a row means the range towards that server is nearly
+ * exhausted anyway. */
+#define NAT_SEARCH_MAX    4096u
 
 static inline uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static inline void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
