@@ -171,6 +171,19 @@ static void test_invalid_counted_once(void)
 	CU_ASSERT_EQUAL(ct_count(), 1);         /* the flow itself stays */
 }
 
+/* A nat chain that binds nothing for a flow is not walked again for it (null binding). */
+static void test_null_binding_walked_once(void)
+{
+	char err[200];
+	CU_ASSERT_EQUAL_FATAL(nf_add_rule("-t nat -A PREROUTING -p tcp --dport 8080 -j DNAT "
+					  "--to-destination 10.0.0.2:7", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(arrive(seg(PEER, US, 40000, 9, 1000, 0, 0x02)), NF_ACCEPT);
+	CU_ASSERT_EQUAL(arrive(seg(PEER, US, 40000, 9, 1000, 0, 0x02)), NF_ACCEPT);   /* again */
+	const struct nf_chain *pre = &nf_rs->chain[NF_C_N_PREROUTING];
+	CU_ASSERT_EQUAL(pre->pkts, 1);          /* the policy saw the first SYN only */
+	CU_ASSERT_EQUAL(pre->rules[0].pkts, 0);
+}
+
 static uint32_t be32_at(const uint8_t *b) { return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]; }
 static uint16_t be16_at(const uint8_t *b) { return (uint16_t)(b[0] << 8 | b[1]); }
 
@@ -241,6 +254,7 @@ static CU_TestInfo tests[] = {
 	{ "dropped or released first packet leaves no entry", test_dropped_first_packet_forgotten },
 	{ "ctstate from conntrack at INPUT", test_ctstate_at_input },
 	{ "INVALID counted once, still filtered", test_invalid_counted_once },
+	{ "null binding: nat chain once per flow", test_null_binding_walked_once },
 	{ "DNAT through PREROUTING, reply through POSTROUTING", test_dnat_through_hooks },
 	{ "MASQUERADE of a forwarded flow and its reply", test_masquerade_through_hooks },
 	CU_TEST_INFO_NULL,

@@ -413,6 +413,24 @@ static void test_reject_icmp(void)
 	CU_ASSERT_EQUAL(nf_stats.drop_rule, 3);
 }
 
+/* REJECT in FORWARD answers for a datagram that was not for us. */
+static void test_reject_forward(void)
+{
+	add("-A FORWARD -p udp -j REJECT --reject-with icmp-net-unreachable");
+	struct netbuf *nb = mk(17, PEER, IPV4_ADDR(10, 0, 0, 7), 5353, 53, 0, 0);
+	nb->l3_off = 0;                         /* REJECT finds the header at nb->data itself */
+	CU_ASSERT_EQUAL(nf_hook(NF_FORWARD, nb, dev, dev), NF_DROP);
+	nb_free(nb);
+	CU_ASSERT_EQUAL(nf_stats.rejects_sent, 1);
+	nb = fake_tx_pop();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(nb);
+	CU_ASSERT_EQUAL(nb->data[14 + 9], 1);                   /* ICMP ... */
+	CU_ASSERT_EQUAL(nb->data[14 + 20], 3);                  /* destination unreachable */
+	CU_ASSERT_EQUAL(nb->data[14 + 21], 0);                  /* net unreachable */
+	CU_ASSERT_EQUAL(memcmp(nb->data + 30, "\x0a\x00\x00\x01", 4), 0);   /* to the sender */
+	nb_free(nb);
+}
+
 /* Capture stdout around f(). */
 static void capture_begin(FILE **tmp)
 {
@@ -606,6 +624,7 @@ static CU_TestInfo tests[] = {
 	{ "inactive without rules; DROP policy alone", test_inactive_without_rules },
 	{ "REJECT tcp-reset bytes (RFC 9293 3.10.7.1)", test_reject_tcp_reset },
 	{ "REJECT icmp bytes, none about errors", test_reject_icmp },
+	{ "REJECT in FORWARD", test_reject_forward },
 	{ "LOG line and rate limit", test_log_line_and_rate },
 	{ "limit token bucket", test_limit },
 	{ "hashlimit per source, oldest evicted", test_hashlimit_per_source },
