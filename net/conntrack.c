@@ -349,8 +349,17 @@ static void related(struct nf_pkt *p, uint64_t now)
 		return;
 	r = invert(&q);
 	uint32_t i = find(&r, now, &dir);
-	if (i == CT_NIL)
-		return;
+	if (i == CT_NIL) {
+		/* An error we generate ourselves (TTL exceeded when forwarding) quotes the
+		 * datagram before source NAT: it matches a tuple as it is, and the error goes
+		 * back the other way. Only at OUTPUT: from outside, only translated quotes. */
+		if (p->hook != NF_OUTPUT)
+			return;
+		i = find(&q, now, &dir);
+		if (i == CT_NIL)
+			return;
+		dir = !dir;
+	}
 	p->ct = &tab[i];
 	p->ct_dir = (uint8_t)dir;
 	p->ctstate = NF_CT_RELATED;

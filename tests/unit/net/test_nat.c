@@ -270,6 +270,33 @@ static void test_icmp_error_tcp(void)
 	expect(nb, err_out, sizeof(err_out));
 }
 
+/* Our own error about a LAN datagram before it was translated (TTL exceeded at FORWARD):
+ * it quotes A -> B as A sent it, is RELATED in the reply direction, and NAT leaves it as is. */
+static void test_icmp_error_own(void)
+{
+	nb_free(forward(syn_in, sizeof(syn_in), &eth0, true));
+	uint8_t l4[8 + 28] = { ICMP_TIME_EXCEEDED, 0 }, err[20 + sizeof(l4)];
+	memcpy(l4 + 8, syn_in, 28);
+	memcpy(err, syn_in, 20);
+	err[2] = 0, err[3] = sizeof(err);
+	err[9] = IP_PROTO_ICMP;
+	memcpy(err + 12, syn_in + 16, 4);               /* from 10.1.0.1 (eth0) to A */
+	err[12] = 10, err[13] = 1, err[14] = 0, err[15] = 1;
+	memcpy(err + 16, syn_in + 12, 4);
+	memcpy(err + 20, l4, sizeof(l4));
+	fill_csums(err, sizeof(err));
+	struct netbuf *nb = unit_nb_from(err, sizeof(err));
+	CU_ASSERT_FATAL(nf_pkt_parse(&P, nb, NF_OUTPUT, NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(ct_in(&P), 0);
+	CU_ASSERT_EQUAL(P.ctstate, NF_CT_RELATED);
+	CU_ASSERT_EQUAL(P.ct_dir, CT_DIR_REPLY);
+	nat_apply(&P);
+	P.hook = NF_POSTROUTING;
+	P.out = &eth0;
+	nat_apply(&P);
+	expect(nb, err, sizeof(err));
+}
+
 static void test_icmp_error_udp(void)
 {
 	nb_free(forward(udp_in, sizeof(udp_in), &eth0, true));
@@ -432,6 +459,7 @@ static CU_TestInfo tests[] = {
 	{ "masq_icmp_echo", test_masq_icmp_echo },
 	{ "icmp_error_tcp", test_icmp_error_tcp },
 	{ "icmp_error_udp", test_icmp_error_udp },
+	{ "icmp_error_own", test_icmp_error_own },
 	{ "port_collision", test_port_collision },
 	{ "snat_range_and_dnat", test_snat_range_and_dnat },
 	{ "csum_replace4", test_csum_replace4 },
