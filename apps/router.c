@@ -17,6 +17,11 @@
 #define ROUTER_RULE_LEN    200     /* one generated iptables line */
 
 static char summary[ROUTER_SUMMARY_LEN];
+static struct {                    /* what start() set up, for /metrics */
+	char lan[8], wan[8];
+	bool masq;
+	int forwards;
+} state;
 
 struct fwd {                       /* one router.forward value, parsed */
 	char proto[4];                 /* "tcp" or "udp" */
@@ -219,6 +224,10 @@ static int router_start(const struct config *cfg)
 	snprintf(summary, sizeof(summary), "router: lan %s, wan %s, masquerade %s, %d port forward%s",
 		 ldesc, wdesc, masq ? "on" : "off", nfwd, nfwd == 1 ? "" : "s");
 	log_info("%s", summary);
+	snprintf(state.lan, sizeof(state.lan), "%s", lan->name);
+	snprintf(state.wan, sizeof(state.wan), "%s", wan->name);
+	state.masq = masq;
+	state.forwards = nfwd;
 	return 0;
 }
 
@@ -243,8 +252,27 @@ static int router_shell(int argc, char **argv)
 	return 0;
 }
 
+/* The router's own /metrics lines (the filter and conntrack counters are the stack's). */
+static size_t router_metrics(char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap,
+		"# HELP peregrine_router_info The router's LAN and WAN interfaces and masquerade setting.\n"
+		"# TYPE peregrine_router_info gauge\n"
+		"peregrine_router_info{lan=\"%s\",wan=\"%s\",masquerade=\"%s\"} 1\n"
+		"# HELP peregrine_router_port_forwards Port forwards (router.forward) installed.\n"
+		"# TYPE peregrine_router_port_forwards gauge\n"
+		"peregrine_router_port_forwards %d\n"
+		"# HELP peregrine_router_forwarding IPv4 forwarding on (1) or off (0).\n"
+		"# TYPE peregrine_router_forwarding gauge\n"
+		"peregrine_router_forwarding %d\n",
+		state.lan, state.wan, state.masq ? "on" : "off", state.forwards,
+		ipv4_forwarding() ? 1 : 0);
+	return n < 0 ? 0 : (size_t)n;
+}
+
 const struct app app_router = {
 	.name = "router",
 	.start = router_start,
 	.shell = router_shell,
+	.metrics = router_metrics,
 };

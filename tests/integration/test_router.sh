@@ -188,6 +188,12 @@ functional() {
 	code=$(in_ns "$LAN_NS" curl -s -m 10 -o "$out.prom" -w '%{http_code}' "http://$RTR_LAN_ADDR:9100/metrics")
 	check "router $m: /metrics from the LAN with filter counters" \
 		sh -c "[ '$code' = 200 ] && grep -q '^peregrine_nf_drop_rule_total [0-9]' '$out.prom'"
+	check "router $m: /metrics has the router's lines" sh -c \
+		"grep -qx 'peregrine_router_info{lan=\"eth0\",wan=\"eth1\",masquerade=\"on\"} 1' '$out.prom' &&
+		 grep -qx 'peregrine_router_port_forwards 1' '$out.prom' &&
+		 grep -qx 'peregrine_router_forwarding 1' '$out.prom'"
+	check "router $m: /metrics passes the strict text-format check" \
+		sh -c "python3 '$ROOT/tests/integration/tools/prom_check.py' < '$out.prom'"
 
 	logs0=$(tr -d '\r' < "$LOG" | grep -c '^in-drop: ')
 	t0=$(date +%s)
@@ -225,6 +231,15 @@ console_views() {
 	check "router $m: console command router prints the summary" console "router" "^$SUMMARY\$"
 }
 
+# diagnose MODEL: after a stalled transfer, is the guest alive, and what do its counters say?
+diagnose() {
+	in_ns "$LAN_NS" ping -c 2 -W 1 "$RTR_LAN_ADDR" > "$ITEST_DIR/router-$1.diag" 2>&1
+	echo "    LAN ping of the router: $(grep -o '[0-9]*% packet loss' "$ITEST_DIR/router-$1.diag")"
+	mark=$(wc -l < "$LOG")
+	for c in "ip -s link" "netstat -s" "router" "conntrack -C"; do console_send "$c"; sleep 1; done
+	tail -n +"$mark" "$LOG" | tr -d '\r' | grep -vE '^(in|fwd)-drop: ' | sed 's/^/    /' | head -80
+}
+
 measure() {
 	m=$1
 	out=$ITEST_DIR/router-$m
@@ -232,6 +247,7 @@ measure() {
 		pass "router $m: iperf3 LAN to WAN completes"
 	else
 		fail "router $m: iperf3 LAN to WAN completes" "$(tail -2 "$out.iperf")"
+		diagnose "$m"
 	fi
 	echo "  $m iperf3 lan->wan 10 s: $(grep -E 'receiver$' "$out.iperf" | awk '{ print $7, $8 }')"
 	bg "$WAN_NS" 20 "$UDPRATE" recv -p 9000 -d 13
