@@ -356,6 +356,44 @@ static void test_related(void)
 	CU_ASSERT_EQUAL(ct_count(), 2);
 }
 
+/* Quotes that are not what they claim: every one INVALID, nothing read past the end. */
+static void test_related_hostile(void)
+{
+	CU_ASSERT_EQUAL(track(udp_pkt(A, B, 5000, 53)), 0);
+	struct netbuf *q = udp_pkt(A, B, 5000, 53);
+	static const struct { unsigned off; uint8_t val; } bad[] = {
+		{ 0, 0x4f },    /* IHL 60 bytes, 28 quoted */
+		{ 0, 0x65 },    /* version 6 */
+		{ 0, 0x44 },    /* IHL 16 */
+		{ 7, 0x01 },    /* a non-first fragment */
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint8_t save = q->data[bad[i].off];
+		q->data[bad[i].off] = bad[i].val;
+		CU_ASSERT_EQUAL(track(icmp_err(R, A, ICMP_TIME_EXCEEDED, 0, q, 28)), 0);
+		CU_ASSERT_EQUAL(P.ctstate, NF_CT_INVALID);
+		CU_ASSERT_PTR_NULL(P.ct);
+		q->data[bad[i].off] = save;
+	}
+	nb_free(q);
+	/* an error quoting an error (RFC 1122 §3.2.2) */
+	q = icmp_pkt(B, A, ICMP_DEST_UNREACH, 0);
+	CU_ASSERT_EQUAL(track(icmp_err(R, A, ICMP_DEST_UNREACH, 1, q, 28)), 0);
+	CU_ASSERT_EQUAL(P.ctstate, NF_CT_INVALID);
+	nb_free(q);
+	/* an ICMP header cut short (4 bytes) */
+	uint8_t l4[4] = { ICMP_DEST_UNREACH, 3, 0, 0 }, pkt[40];
+	CU_ASSERT_EQUAL(track(unit_nb_from(pkt, ip_build(pkt, R, A, IP_PROTO_ICMP, l4, 4))), 0);
+	CU_ASSERT_EQUAL(P.ctstate, NF_CT_INVALID);
+	/* a SYN whose option list is malformed (length 0): tracked, no window scaling */
+	struct netbuf *nb = tcp_pkt(A, B, 40001, 80, 1, 0, TCP_SYN, 1000, 0, 7);
+	nb->data[20 + 22] = 0;
+	CU_ASSERT_EQUAL(track(nb), 0);
+	CU_ASSERT_EQUAL(P.ctstate, NF_CT_NEW);
+	CU_ASSERT_FALSE(P.ct->peer[0].ws_offered);
+	CU_ASSERT_EQUAL(ct_count(), 2);
+}
+
 static void test_timeouts(void)
 {
 	CU_ASSERT_EQUAL(track(udp_pkt(A, B, 5000, 53)), 0);
@@ -536,6 +574,7 @@ static CU_TestInfo tests[] = {
 	{ "udp", test_udp },
 	{ "icmp_echo", test_icmp_echo },
 	{ "related", test_related },
+	{ "related_hostile", test_related_hostile },
 	{ "timeouts", test_timeouts },
 	{ "early_drop", test_early_drop },
 	{ "table_full", test_table_full },
