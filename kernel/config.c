@@ -208,8 +208,10 @@ int config_parse_text(struct config *c, const char *text, unsigned long len, con
 		p = le + 1;
 	}
 	if (blk) {
-		snprintf(err, errlen, "%s:%u: %.*s has no COMMIT", name, blk->line,
-			 (int)strcspn(blk->text, " \t\r\n"), blk->text);
+		size_t w = 0;       /* the table word, within the text (not NUL-terminated) */
+		while (blk->text + w < end && !memchr(" \t\r\n", blk->text[w], 4))
+			w++;
+		snprintf(err, errlen, "%s:%u: %.*s has no COMMIT", name, blk->line, (int)w, blk->text);
 		return -1;
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include "net/dhcp.h"
 #include "net/filter.h"
 #include "net/conntrack.h"
+#include "net/ipv4.h"
 #include "apps/app.h"
 
 #define POOL_MIN  (512ull * NB_SIZE)
@@ -126,8 +127,13 @@ static void firewall_init(const struct config *cfg, const char *app)
 	if (max) {
 		if (ct_init(max) < 0)
 			boot_fail("conntrack.max=%u: not enough memory for the table", max);
+		nf_flush();         /* recomputes nf_active: the hooks run once conntrack is on */
 		log_info("conntrack: up to %u connections", max);
 	}
+	uint32_t fwd;
+	if (config_get_uint(cfg, "ip.forward", !strcmp(app, "router"), 0, 1, &fwd, err, sizeof(err)) < 0)
+		boot_fail("%s", err);
+	ipv4_set_forwarding(fwd);       /* net.ipv4.ip_forward: only routers forward by default */
 	for (unsigned i = 0; i < cfg->nfw; i++)
 		if (nf_load(cfg->fw[i].text, cfg->fw[i].len, cfg->fw[i].name, cfg->fw[i].line, err, sizeof(err)) < 0)
 			boot_fail("%s", err);

@@ -101,7 +101,7 @@ static void render_filter(struct out *o)
 #define NF_FIELD(n) { #n, offsetof(struct nf_stats, n) }
 		NF_FIELD(drop_policy), NF_FIELD(drop_rule), NF_FIELD(rejects_sent), NF_FIELD(logged),
 		NF_FIELD(log_suppressed), NF_FIELD(invalid), NF_FIELD(nat_no_port),
-		NF_FIELD(ct_table_full), NF_FIELD(ct_early_drop),
+		NF_FIELD(ct_table_full), NF_FIELD(ct_early_drop), NF_FIELD(fastpath),
 #undef NF_FIELD
 	};
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
