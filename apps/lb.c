@@ -139,7 +139,8 @@ static struct lb_side *other(struct lb_pair *p, struct lb_side *s)
 
 /* Move held data of `to` into its send buffer: whole netbufs zero-copy when they fit, else
  * the part that fits by copy. Each byte accepted reopens the sender's window (tcp_recved):
- * that is the backpressure. Once the sender's FIN is reached, pass it on (half close). */
+ * that is the backpressure. Once the sender's FIN is reached, pass it on (half close).
+ * Netbufs: tcp_send_nb() takes one on success; on failure it stays ours and is freed here. */
 static void side_flush(struct lb_pair *p, struct lb_side *to)
 {
 	struct lb_side *from = other(p, to);
@@ -234,6 +235,7 @@ static void side_closed(struct lb_pair *p, struct lb_side *s, int reason)
 		side_flush(p, o);                   /* it may still carry our FIN */
 }
 
+/* TCP callbacks: recv() hands us nb (or NULL for FIN); side_recv() keeps or frees it. */
 static void cli_recv(struct tcp_conn *c, struct netbuf *nb, void *arg) { side_recv(arg, &((struct lb_pair *)arg)->cli, nb); }
 static void srv_recv(struct tcp_conn *c, struct netbuf *nb, void *arg) { side_recv(arg, &((struct lb_pair *)arg)->srv, nb); }
 static void cli_sent(struct tcp_conn *c, size_t room, void *arg) { side_flush(arg, &((struct lb_pair *)arg)->cli); }
@@ -418,6 +420,8 @@ static void check_done(struct lb_check *k, bool ok, const char *what, int code)
 		log_err("backend %s has no server available!", LB_BE_NAME);
 }
 
+/* Takes nb: its bytes are copied into the status-line buffer and nb is freed. A reply longer
+ * than LB_HTTP_LINE_MAX without a whole status line is an invalid response. */
 static void chk_recv(struct tcp_conn *c, struct netbuf *nb, void *arg)
 {
 	struct lb_check *k = arg;
@@ -511,9 +515,11 @@ static void checks_start(void)
 
 static const char *srv_status(unsigned i)
 {
-	if (conf.check == LB_CHECK_NONE)
-		return "no-check";
-	return conf.srv[i].health.up ? "UP" : "DOWN";
+	if (conf.check != LB_CHECK_NONE && !conf.srv[i].health.up)
+		return "DOWN";
+	if (conf.srv[i].weight == 0)
+		return "DRAIN";                     /* HAProxy's word for weight 0: up, never picked */
+	return conf.check == LB_CHECK_NONE ? "no-check" : "UP";
 }
 
 static uint64_t secs_since(uint64_t ns)

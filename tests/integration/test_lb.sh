@@ -181,6 +181,19 @@ wrk_errors() {
 	     END { if (ok) print e + 0; else print "none" }' "$WD/$1.wrk"
 }
 # wrk_summary FILE TITLE: one line of a wrk run's figures.
+# nb_in_use: netbufs not free in the guest, from the console's "mem" (the fewest of three
+# looks, so a health check in flight does not count).
+nb_in_use() {
+	best=""
+	for _ in 1 2 3; do
+		console_send "mem"
+		sleep 0.5
+		v=$(tr -d '\r' < "$LOG" | sed -n 's/^netbufs: \([0-9]*\) of \([0-9]*\) free.*/\1 \2/p' | tail -1 |
+			awk '{ print $2 - $1 }')
+		[ -n "$v" ] && { [ -z "$best" ] || [ "$v" -lt "$best" ]; } && best=$v
+	done
+	echo "${best:-unknown}"
+}
 wrk_summary() {
 	awk -v n="$2" '/Requests\/sec/ { r = $2 } /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
 	     /requests in/ { t = $1 } END { printf "%s: %s req/s, p50 %s, p99 %s, %s requests\n", n, r, p50, p99, t }' "$WD/$1.wrk"
@@ -192,6 +205,7 @@ if ! boot_lb lb-rr111 roundrobin 1 1 1; then
 	exit 1
 fi
 pass "lb-boot"
+NB_BOOT=$(nb_in_use)
 body=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST/id")
 check "lb-curl" sh -c "echo '$body' | grep -qxE 'web[123]'"
 echo "curl through the LB: $body"
@@ -221,6 +235,12 @@ code=$(in_ns "$NS" curl -s --max-time 60 -o /dev/null -w '%{http_code}' -T "$BIG
 check "lb-bulk-upload" sh -c "[ '$code' = 201 ] && for f in '$WD'/web?/up/x.bin; do cmp -s '$BIG' \"\$f\" && exit 0; done; exit 1"
 out=$(in_ns "$NS" python3 "$HELPERS/probe.py" halfclose "$GUEST" 80); echo "half close: $out"
 check "lb-half-close" sh -c "echo '$out' | grep -qxE 'HTTP/1.1 200 OK web[123]'"
+# A client reset in the middle of a download aborts the server side too: no session is left.
+out=$(in_ns "$NS" python3 "$HELPERS/probe.py" reset "$GUEST" 80); echo "reset after $out bytes"
+sleep 1
+met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
+check "lb-client-reset" sh -c "[ '$out' = 65536 ] && echo '$met' | grep -qx 'haproxy_frontend_current_sessions{proxy=\"fe\"} 0' &&
+	[ \"\$(echo '$met' | grep -c '^haproxy_server_current_sessions{.*} 0\$')\" = 3 ]"
 
 # wrk through the LB and against one backend directly (printed for comparison, not asserted)
 wrk_run lb-wrk "http://$GUEST/id" "$WRK_SECS"
@@ -266,6 +286,10 @@ echo "all down: curl exit $rc after $ms ms"
 check "lb-all-down-refused" sh -c "case $rc in 7|52|55|56) [ $ms -lt 3000 ] ;; *) false ;; esac"
 console_send "lb stats"
 check "lb-stats-down" wait_log "^be +BACKEND +DOWN " 5
+# Every held or forwarded netbuf came back: as many in use as right after boot.
+nb_end=$(nb_in_use)
+echo "netbufs in use: $NB_BOOT after boot, $nb_end after the tour"
+check "lb-no-netbuf-leak" [ "$nb_end" = "$NB_BOOT" ]
 tr -d '\r' < "$LOG" | grep -aE '^(pxname|fe |be )' | tail -5
 for w in "web1 $WEB1" "web2 $WEB2" "web3 $WEB3"; do
 	set -- $w

@@ -4,10 +4,13 @@
                                  once the server's FIN arrives through the proxy
   probe.py leastconn HOST PORT   hold 2 idle connections, then 30 requests one at a time;
                                  prints the servers that answered with their counts
+  probe.py reset HOST PORT       start a download of /big.bin, read 64 KiB, then reset the
+                                 connection (SO_LINGER 0); prints the bytes read
   probe.py maxconn HOST PORT K   hold K connections, check the K+1th is reset, free one,
                                  check a new one works; prints "held K refused R reused ok|fail"
 """
 import socket
+import struct
 import sys
 import time
 
@@ -77,6 +80,20 @@ def leastconn(host, port):
     print(" ".join("%s %d" % (k, counts[k]) for k in sorted(counts)))
 
 
+def reset(host, port):
+    s = socket.create_connection((host, port), timeout=5)
+    s.sendall(b"GET /big.bin HTTP/1.0\r\nHost: lb\r\n\r\n")
+    got = 0
+    while got < 65536:
+        chunk = s.recv(65536 - got)
+        if not chunk:
+            break
+        got += len(chunk)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()                        # RST, with the rest of the file still on its way
+    print(got)
+
+
 def maxconn(host, port, k):
     held = [socket.create_connection((host, port), timeout=5) for _ in range(k)]
     time.sleep(0.5)                  # let every pair reach its server
@@ -95,6 +112,8 @@ if __name__ == "__main__":
         halfclose(host, port)
     elif mode == "leastconn":
         leastconn(host, port)
+    elif mode == "reset":
+        reset(host, port)
     elif mode == "maxconn":
         maxconn(host, port, int(sys.argv[4]))
     else:
