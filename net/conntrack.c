@@ -366,13 +366,12 @@ static void related(struct nf_pkt *p, uint64_t now)
 }
 
 /* Only these open a flow: a SYN (no mid-stream pickup), an ICMP query, any UDP or other. */
-static bool may_create(const struct nf_pkt *p, const struct ct_seg *s, const struct ct_tuple *t)
+static bool may_create(const struct nf_pkt *p, const struct ct_seg *s)
 {
 	if (p->proto == IP_PROTO_TCP)
 		return (s->flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN;
 	if (p->proto == IP_PROTO_ICMP)
 		return icmp_reply_type(p->nb->data[p->l4_off]) != 0xff;
-	(void)t;
 	return true;
 }
 
@@ -509,7 +508,7 @@ int ct_in(struct nf_pkt *p)
 		i = CT_NIL;
 	}
 	if (i == CT_NIL) {
-		if (!may_create(p, &s, &t))
+		if (!may_create(p, &s))
 			return 0;
 		uint64_t full = nf_stats.ct_table_full;
 		i = entry_new(&t, p, &s, now);
