@@ -34,17 +34,17 @@ static void pool_init(void)
 	log_info("netbuf: %u buffers of %u bytes (%llu KiB)", n, NB_SIZE, (unsigned long long)(bytes >> 10));
 }
 
-/* RFC 6528 wants a secret key nobody can guess: RDRAND when the CPU has it, mixed with
- * TSC jitter either way. */
+/* RFC 6528 wants a secret key nobody can guess, and so does conntrack's hash (against
+ * bucket flooding): RDRAND when the CPU has it, mixed with TSC jitter either way. */
 static void seed_tcp_secret(void)
 {
-	uint8_t key[16];
+	uint8_t key[24];    /* 16 for TCP's SipHash key, 8 for conntrack's hash seed */
 	uint32_t r[4];
 	bool rdrand;
 
 	cpuid(1, 0, r);
 	rdrand = r[2] & (1u << 30);
-	for (int i = 0; i < 16; i += 8) {
+	for (int i = 0; i < 24; i += 8) {
 		uint64_t v = 0;
 		if (rdrand)
 			__asm__ volatile("1: rdrand %0; jnc 1b" : "=r"(v));
@@ -55,6 +55,9 @@ static void seed_tcp_secret(void)
 		memcpy(key + i, &v, 8);
 	}
 	tcp_set_secret(key);
+	uint64_t ct_seed;
+	memcpy(&ct_seed, key + 16, 8);
+	ct_set_seed(ct_seed);   /* before firewall_init's ct_init */
 }
 
 /* DHCP (net/dhcp.c): interfaces whose ip= says "dhcp"; the client starts once they are
