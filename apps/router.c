@@ -177,25 +177,6 @@ static int add_forwards(const struct config *cfg, const struct netdev *lan,
 	return 0;
 }
 
-/* ip.forward defaults to 1 for the router; 0 keeps the rules loaded but forwards nothing
- * (the box still answers on its own addresses). Returns 0 or -1 after logging why. */
-static int forwarding_setup(const struct config *cfg, const struct netdev *lan,
-			    const struct netdev *wan)
-{
-	uint32_t on;
-	char err[120];
-
-	if (config_get_uint(cfg, "ip.forward", 1, 0, 1, &on, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		return -1;
-	}
-	ipv4_set_forwarding(on);
-	if (!on)
-		log_warn("router: ip.forward=0: nothing is forwarded between %s and %s",
-			 lan->name, wan->name);
-	return 0;
-}
-
 static int router_start(const struct config *cfg)
 {
 	bool lan_dhcp, wan_dhcp;
@@ -211,8 +192,12 @@ static int router_start(const struct config *cfg)
 	}
 	int masq = masquerade_wanted(cfg);
 	int nfwd = check_forwards(cfg);
-	if (masq < 0 || nfwd < 0 || forwarding_setup(cfg, lan, wan) < 0)
+	if (masq < 0 || nfwd < 0)
 		return -1;
+	/* ip.forward (default 1 for app=router) is applied by the boot code before any app. */
+	if (!ipv4_forwarding())
+		log_warn("router: ip.forward=0: nothing is forwarded between %s and %s",
+			 lan->name, wan->name);
 	/* MASQUERADE takes the WAN address per flow, so a DHCP lease that arrives later works. */
 	snprintf(rule, sizeof(rule), "-t nat -A POSTROUTING -o %s -j MASQUERADE", wan->name);
 	if (masq && add_rule(rule) < 0)

@@ -88,8 +88,11 @@ conf_error router-fwdport "app=router" "eth0.ip=10.1.0.1/24
 eth1.ip=10.2.0.1/24
 router.masquerade=off
 router.forward=sctp 80 10.1.0.2:70000" "router.forward: expected PROTO WANPORT ADDR\[:PORT\], got 'sctp 80 10.1.0.2:70000'"
-conf_error router-ipfwd "app=router ip.forward=2" "eth0.ip=10.1.0.1/24
-eth1.ip=10.2.0.1/24" "ip\.forward=2: .*"
+printf 'eth0.ip=10.1.0.1/24\neth1.ip=10.2.0.1/24\n' > "$ITEST_DIR/router-ipfwd.conf"
+qemu_boot_serial router-ipfwd 30 "app=router ip.forward=2" -initrd "$ITEST_DIR/router-ipfwd.conf" \
+	-nic user,model=e1000 -nic user,model=e1000
+check "router config: ip.forward=2 stops the boot" \
+	sh -c "[ '$QEMU_RC' = 9 ] && tr -d '\r' < '$LOG' | grep -q '^boot stopped: ip\.forward=2: '"
 
 topo_up || { fail "router" "topology set-up failed"; exit 1; }
 
