@@ -527,47 +527,60 @@ static uint64_t secs_since(uint64_t ns)
 	return (time_now_ns() - ns) / NS_PER_S;
 }
 
+/* Columns after pxname/svname/status/weight, in HAProxy's order and names. */
+enum { C_SCUR, C_STOT, C_BIN, C_BOUT, C_ECON, C_ERESP, C_WRETR, C_CHKFAIL, C_LASTCHG, C_REFUSED, C_N };
+
+static void row_print(const char *px, const char *sv, const char *status, unsigned weight,
+		      const uint64_t v[C_N], const char *check)
+{
+	printf("%-6s %-10s %-9s %6u %6llu %8llu %12llu %12llu %6llu %6llu %6llu %7llu %7llu %8llu %s\n",
+	       px, sv, status, weight, (unsigned long long)v[C_SCUR], (unsigned long long)v[C_STOT],
+	       (unsigned long long)v[C_BIN], (unsigned long long)v[C_BOUT],
+	       (unsigned long long)v[C_ECON], (unsigned long long)v[C_ERESP],
+	       (unsigned long long)v[C_WRETR], (unsigned long long)v[C_CHKFAIL],
+	       (unsigned long long)v[C_LASTCHG], (unsigned long long)v[C_REFUSED], check);
+}
+
+/* The last check as HAProxy's stats page words it: "Layer7 wrong status 503 in 1ms". */
+static void check_text(const struct lb_srv_stats *st, char *buf, size_t len)
+{
+	if (st->last_chk && st->last_code)
+		snprintf(buf, len, "%s %d in %ums", st->last_chk, st->last_code, st->last_dur_ms);
+	else if (st->last_chk)
+		snprintf(buf, len, "%s in %ums", st->last_chk, st->last_dur_ms);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* "lb stats": FRONTEND, one line per server, BACKEND (sums over the servers; its weight is
+ * the sum of the up servers' weights, its refused the clients no server could take). */
 static void stats_print(void)
 {
-	const char *hdr = "%-6s %-10s %-9s %6s %6s %8s %12s %12s %6s %6s %6s %7s %7s %8s %s\n";
-	const char *row = "%-6s %-10s %-9s %6u %6llu %8llu %12llu %12llu %6llu %6llu %6llu %7llu %7llu %8llu %s\n";
-	printf(hdr, "pxname", "svname", "status", "weight", "scur", "stot", "bin", "bout",
-	       "econ", "eresp", "wretr", "chkfail", "lastchg", "refused", "check");
-	printf(row, LB_FE_NAME, "FRONTEND", "OPEN", 0u, (unsigned long long)fe.scur,
-	       (unsigned long long)fe.stot, (unsigned long long)fe.bin, (unsigned long long)fe.bout,
-	       0ull, 0ull, 0ull, 0ull, (unsigned long long)secs_since(start_ns),
-	       (unsigned long long)fe.refused, "-");
-	uint64_t tot[8] = { 0 };   /* scur stot bin bout econ eresp wretr chkfail */
+	uint64_t tot[C_N] = { 0 };
 	unsigned wsum = 0;
+	char chk[64];
+	printf("%-6s %-10s %-9s %6s %6s %8s %12s %12s %6s %6s %6s %7s %7s %8s %s\n",
+	       "pxname", "svname", "status", "weight", "scur", "stot", "bin", "bout",
+	       "econ", "eresp", "wretr", "chkfail", "lastchg", "refused", "check");
+	uint64_t f[C_N] = { [C_SCUR] = fe.scur, [C_STOT] = fe.stot, [C_BIN] = fe.bin,
+			    [C_BOUT] = fe.bout, [C_LASTCHG] = secs_since(start_ns), [C_REFUSED] = fe.refused };
+	row_print(LB_FE_NAME, "FRONTEND", "OPEN", 0, f, "-");
 	for (unsigned i = 0; i < conf.nserv; i++) {
-		struct lb_server *sv = &conf.srv[i];
-		struct lb_srv_stats *st = &sst[i];
-		char chkres[48];
-		if (st->last_chk && st->last_code)
-			snprintf(chkres, sizeof(chkres), "%s %d in %ums", st->last_chk, st->last_code, st->last_dur_ms);
-		else if (st->last_chk)
-			snprintf(chkres, sizeof(chkres), "%s in %ums", st->last_chk, st->last_dur_ms);
-		else
-			snprintf(chkres, sizeof(chkres), "-");
-		printf(row, LB_BE_NAME, sv->name, srv_status(i), sv->weight,
-		       (unsigned long long)sv->cur_conns, (unsigned long long)st->stot,
-		       (unsigned long long)st->bin, (unsigned long long)st->bout,
-		       (unsigned long long)st->econ, (unsigned long long)st->eresp,
-		       (unsigned long long)st->wretr, (unsigned long long)st->chk_fail,
-		       (unsigned long long)secs_since(st->lastchg_ns ? st->lastchg_ns : start_ns),
-		       0ull, chkres);
-		uint64_t v[8] = { sv->cur_conns, st->stot, st->bin, st->bout, st->econ, st->eresp, st->wretr, st->chk_fail };
-		for (int j = 0; j < 8; j++)
+		const struct lb_server *sv = &conf.srv[i];
+		const struct lb_srv_stats *st = &sst[i];
+		uint64_t v[C_N] = { sv->cur_conns, st->stot, st->bin, st->bout, st->econ, st->eresp,
+				    st->wretr, st->chk_fail,
+				    secs_since(st->lastchg_ns ? st->lastchg_ns : start_ns), 0 };
+		check_text(st, chk, sizeof(chk));
+		row_print(LB_BE_NAME, sv->name, srv_status(i), sv->weight, v, chk);
+		for (int j = 0; j < C_LASTCHG; j++)
 			tot[j] += v[j];
 		if (sv->health.up)
 			wsum += sv->weight;
 	}
-	printf(row, LB_BE_NAME, "BACKEND", servers_up() ? "UP" : "DOWN", wsum,
-	       (unsigned long long)tot[0], (unsigned long long)tot[1], (unsigned long long)tot[2],
-	       (unsigned long long)tot[3], (unsigned long long)tot[4], (unsigned long long)tot[5],
-	       (unsigned long long)tot[6], (unsigned long long)tot[7],
-	       (unsigned long long)secs_since(start_ns), (unsigned long long)fe.be_refused,
-	       lb_algo_name(conf.algo));
+	tot[C_LASTCHG] = secs_since(start_ns);
+	tot[C_REFUSED] = fe.be_refused;
+	row_print(LB_BE_NAME, "BACKEND", servers_up() ? "UP" : "DOWN", wsum, tot, lb_algo_name(conf.algo));
 	printf("pairs %u (in use %llu), data dropped for a closed side %llu\n", (unsigned)npairs,
 	       (unsigned long long)fe.scur, (unsigned long long)fe.pool_nb_drop);
 }
