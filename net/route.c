@@ -4,6 +4,7 @@
  * lookup stays a handful of probes with thousands of routes. The default gateway is last. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "net/route.h"
 
 #define NIL 0xffffu
@@ -185,6 +186,52 @@ void route_flush(void)
 	for (unsigned p = 0; p <= 32; p++)
 		per_len[p] = 0;
 	default_gw = 0;
+}
+
+/* Up to max decimal digits, value <= lim, at *p; advances *p. */
+static bool parse_num(const char **p, unsigned max, unsigned lim, unsigned *v)
+{
+	unsigned n = 0, d = 0;
+	while (d < max && (*p)[d] >= '0' && (*p)[d] <= '9')
+		n = n * 10 + (unsigned)((*p)[d++] - '0');
+	if (d == 0 || ((*p)[d] >= '0' && (*p)[d] <= '9') || n > lim)
+		return false;
+	*p += d;
+	*v = n;
+	return true;
+}
+
+static bool parse_addr(const char **p, uint32_t *a)
+{
+	unsigned o;
+	*a = 0;
+	for (int i = 0; i < 4; i++) {
+		if ((i && *(*p)++ != '.') || !parse_num(p, 3, 255, &o))
+			return false;
+		*a = *a << 8 | o;
+	}
+	return true;
+}
+
+int route_parse(const char *s, uint32_t *dst, uint8_t *prefix, uint32_t *gw)
+{
+	unsigned pl = 0;
+	if (!strncmp(s, "default", 7)) {
+		s += 7;
+		*dst = 0;
+	} else if (!parse_addr(&s, dst) || *s++ != '/' || !parse_num(&s, 2, 32, &pl)) {
+		return -1;
+	}
+	if (!strncmp(s, ",via=", 5))
+		s += 5;
+	else if (!strncmp(s, " via ", 5))
+		s += 5;
+	else
+		return -1;
+	if (!parse_addr(&s, gw) || *s != '\0' || *gw == 0)
+		return -1;
+	*prefix = (uint8_t)pl;
+	return (*dst & ~route_prefix_mask(*prefix)) ? -1 : 0;
 }
 
 static void print_addr(uint32_t a)

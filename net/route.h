@@ -34,6 +34,12 @@ void route_flush(void);               /* forget static routes and the default ga
  * "N/P dev D proto kernel scope link src A", static "N/P via G dev D", by address. */
 void route_print(void);
 
+/* Parse a route as the config key gives it (DESIGN.md: route=CIDR,via=ADDR, e.g.
+ * "10.9.0.0/16,via=10.1.0.254") or as `ip route add` writes it ("10.9.0.0/16 via
+ * 10.1.0.254"); "default" stands for 0.0.0.0/0. Host bits set in CIDR are an error, as in
+ * Linux. Fills dst, prefix, gw (host order). Returns 0, or -1 for anything else. */
+int route_parse(const char *s, uint32_t *dst, uint8_t *prefix, uint32_t *gw);
+
 static inline uint32_t route_prefix_mask(uint8_t prefix)
 {
 	return prefix == 0 ? 0 : (prefix >= 32 ? 0xffffffffu : ~((1u << (32 - prefix)) - 1));

@@ -245,7 +245,36 @@ static void test_print(void)
 	free(out);
 }
 
+static void test_parse(void)
+{
+	uint32_t d = 1, g = 1;
+	uint8_t p = 1;
+	CU_ASSERT_EQUAL(route_parse("10.9.0.0/16,via=10.1.0.254", &d, &p, &g), 0);
+	CU_ASSERT_EQUAL(d, IPV4_ADDR(10, 9, 0, 0));
+	CU_ASSERT_EQUAL(p, 16);
+	CU_ASSERT_EQUAL(g, IPV4_ADDR(10, 1, 0, 254));
+	CU_ASSERT_EQUAL(route_parse("192.168.7.128/25 via 10.0.0.1", &d, &p, &g), 0);
+	CU_ASSERT_EQUAL(d, IPV4_ADDR(192, 168, 7, 128));
+	CU_ASSERT_EQUAL(p, 25);
+	CU_ASSERT_EQUAL(g, IPV4_ADDR(10, 0, 0, 1));
+	CU_ASSERT_EQUAL(route_parse("default via 10.2.0.254", &d, &p, &g), 0);
+	CU_ASSERT_EQUAL(d, 0);
+	CU_ASSERT_EQUAL(p, 0);
+	CU_ASSERT_EQUAL(g, IPV4_ADDR(10, 2, 0, 254));
+	CU_ASSERT_EQUAL(route_parse("1.2.3.4/32,via=1.2.3.5", &d, &p, &g), 0);
+	static const char *const bad[] = {
+		"", "10.9.0.0/16", "10.9.0.0/16,via=", "10.9.0.1/16,via=10.1.0.254",   /* host bits */
+		"10.9.0.0/33,via=10.1.0.254", "10.9.0.0/016,via=1.1.1.1", "10.9.0/16,via=1.1.1.1",
+		"10.9.0.256/32,via=1.1.1.1", "10.9.0.0/16,via=10.1.0.254 ", "10.9.0.0/16 via  1.1.1.1",
+		"10.9.0.0/16,via=0.0.0.0", "10.9.0.0/,via=1.1.1.1", "1000.9.0.0/16,via=1.1.1.1",
+		"10.9.0.0/16,gw=1.1.1.1", "defaultvia 1.1.1.1",
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
+		CU_ASSERT_EQUAL(route_parse(bad[i], &d, &p, &g), -1);
+}
+
 static CU_TestInfo tests[] = {
+	{ "route= and ip route add syntax", test_parse },
 	{ "random tables against a brute-force reference", test_random_against_reference },
 	{ "full table, replace, delete", test_full_table },
 	{ "static route longer than the connected subnet", test_static_longer_than_connected },
