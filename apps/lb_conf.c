@@ -113,7 +113,9 @@ static int parse_addr_port(char *w, const char *key, uint32_t *addr, uint16_t *p
 	if (!colon)
 		return fail(err, errlen, key, "expected ADDR:PORT, got", w);
 	*colon = 0;
-	if (parse_ipv4(w, addr))
+	if (!*w || !strcmp(w, "*"))     /* ":80" and "*:80" are any address, as in HAProxy */
+		*addr = 0;
+	else if (parse_ipv4(w, addr))
 		return fail(err, errlen, key, "bad address", w);
 	if (parse_u32(colon + 1, 65535, &p) || p == 0)
 		return fail(err, errlen, key, "port must be 1..65535", NULL);

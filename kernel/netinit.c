@@ -58,6 +58,7 @@ static void seed_tcp_secret(void)
 	uint64_t ct_seed;
 	memcpy(&ct_seed, key + 16, 8);
 	ct_set_seed(ct_seed);   /* before firewall_init's ct_init */
+	tcp_set_ephemeral_start((uint32_t)(ct_seed >> 32) ^ (uint32_t)key[0] << 8);
 }
 
 /* DHCP (net/dhcp.c): interfaces whose ip= says "dhcp"; the client starts once they are

@@ -19,6 +19,9 @@ void tcp_reset(void);
 void tcp_input(struct netbuf *nb, const struct ipv4_pdesc *pd);
 /* RFC 6528 secret for initial sequence numbers (boot-time random). */
 void tcp_set_secret(const uint8_t key[16]);
+/* Where the search for a free ephemeral port (49152-65535) starts; the boot passes a random
+ * value. */
+void tcp_set_ephemeral_start(uint32_t r);
 /* Connection table bound (config key tcp.max_conns); applies to new connections. */
 void tcp_set_max_conns(uint32_t n);
 /* Maximum segment lifetime in ms (TIME_WAIT lasts 2*MSL). Default 30 s. */

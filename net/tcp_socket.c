@@ -5,6 +5,13 @@
 
 static uint16_t next_ephemeral = TCP_EPHEMERAL_LO;
 
+/* RFC 6056 §3.3: a boot-random starting point keeps a rebooted box from reusing the ports
+ * its previous life left in TIME-WAIT on the same servers (the load balancer's backends). */
+void tcp_set_ephemeral_start(uint32_t r)
+{
+	next_ephemeral = (uint16_t)(TCP_EPHEMERAL_LO + r % (65536u - TCP_EPHEMERAL_LO));
+}
+
 void tcp_set_callbacks(struct tcp_conn *c, const struct tcp_callbacks *cb, void *arg)
 {
 	c->cb_copy = cb ? *cb : (struct tcp_callbacks){ 0 };

@@ -56,6 +56,12 @@ static void test_frontend(void)
 	CU_ASSERT_EQUAL(c.fe_addr, 0);
 	CU_ASSERT_EQUAL(c.fe_port, 65535);
 	CU_ASSERT_EQUAL(c.fe_maxconn, 1000000);
+	CU_ASSERT_EQUAL(line("lb.frontend", ":8080"), 0);     /* HAProxy's "any address" forms */
+	CU_ASSERT_EQUAL(c.fe_addr, 0);
+	CU_ASSERT_EQUAL(c.fe_port, 8080);
+	CU_ASSERT_EQUAL(line("lb.frontend", "*:81"), 0);
+	CU_ASSERT_EQUAL(c.fe_addr, 0);
+	CU_ASSERT_EQUAL(c.fe_port, 81);
 	refused("lb.frontend", "", "lb.frontend: expected ADDR:PORT [maxconn N]");
 	refused("lb.frontend", "10.0.0.2", "lb.frontend: expected ADDR:PORT, got '10.0.0.2'");
 	refused("lb.frontend", "10.0.0.256:80", "lb.frontend: bad address '10.0.0.256'");
