@@ -39,8 +39,9 @@ topo_up() {
 topo_down() { netns_down "$RTR_NS" "$LAN_NS" "$WAN_NS"; }
 
 # topo_qemu_args MODEL: the QEMU NIC arguments for guest eth0 on tap0 and eth1 on tap1.
+# RTR_NIC_OPTS adds device properties to both (e.g. ",event_idx=off" for virtio).
 topo_qemu_args() {
-	dev=$(nic_device "$1") || return 1
+	dev=$(nic_device "$1")${RTR_NIC_OPTS:-} || return 1
 	echo "-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device $dev,netdev=n0,mac=52:54:00:10:00:01" \
 	     "-netdev tap,id=n1,ifname=tap1,script=no,downscript=no -device $dev,netdev=n1,mac=52:54:00:10:00:02"
 }
