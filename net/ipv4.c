@@ -224,7 +224,7 @@ static void deliver(struct netbuf *nb, const struct ipv4_pdesc *pd)
 }
 
 /* POSTROUTING (SNAT may change the source), then out of dev to nexthop, in fragments when
- * over dev's MTU (only forwarded datagrams with DF clear get here that large). nb->data at
+ * over dev's MTU (only datagrams with DF clear get here that large). nb->data at
  * the IPv4 header. Takes ownership. Returns 0 when sent, queued or stolen, -1 when dropped. */
 static int post_route(struct netbuf *nb, struct netdev *in, struct netdev *dev, uint32_t nexthop)
 {
@@ -328,15 +328,17 @@ int ipv4_output(struct netbuf *nb, uint32_t src, uint32_t dst, uint8_t proto, ui
 	 * reply to a spoofed source. */
 	CHECK(dst != 0, drop = &st->no_route; goto drop);
 	CHECK(route_lookup(dst, &r), drop = &st->no_route; goto drop);
-	/* DF is always set and we do not fragment: a datagram over the MTU is a caller bug or
-	 * an oversized app write; count it rather than send it. */
-	CHECK(nb->len + IPV4_HLEN_MIN <= r.dev->mtu, drop = &st->out_too_big; goto drop);
+	/* TCP sizes its segments to the path MTU and relies on DF (RFC 1191): one over the MTU
+	 * is a bug, counted. Anything else larger than the MTU (a big echo reply, a UDP
+	 * datagram) goes out in fragments without DF (RFC 1122 §3.3.3). */
+	bool df = nb->len + IPV4_HLEN_MIN <= r.dev->mtu;
+	CHECK(df || proto != IP_PROTO_TCP, drop = &st->out_too_big; goto drop);
 	struct ipv4_hdr *ih = nb_push(nb, IPV4_HLEN_MIN);
 	ih->ver_ihl = 0x45;
 	ih->tos = tos;
 	ih->tot_len = htons((uint16_t)nb->len);
 	ih->id = htons(ip_id++);
-	ih->frag_off = htons(IPV4_F_DF);
+	ih->frag_off = htons(df ? IPV4_F_DF : 0);
 	ih->ttl = IPV4_DEF_TTL;
 	ih->proto = proto;
 	ih->csum = 0;
@@ -351,7 +353,7 @@ int ipv4_output(struct netbuf *nb, uint32_t src, uint32_t dst, uint8_t proto, ui
 		uint32_t ndst = ntohl(((const struct ipv4_hdr *)nb->data)->daddr);
 		if (ndst != dst) {      /* DNAT: route the new destination */
 			bool ok = route_lookup(ndst, &r);
-			CHECK(ok && nb->len <= r.dev->mtu,
+			CHECK(ok && (nb->len <= r.dev->mtu || !df),
 			      drop = ok ? &st->out_too_big : &st->no_route; nf_release(nb); goto drop);
 		}
 	}

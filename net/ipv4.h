@@ -17,7 +17,8 @@ struct ipv4_pdesc {            /* parsed, host-order descriptor of a received IP
 };
 
 /* Send an L4 payload: nb->data at the L4 header (with its checksum already filled in).
- * Pushes the IPv4 header, routes, resolves ARP (queues while pending), transmits.
+ * Pushes the IPv4 header (DF set; a non-TCP datagram over the route's MTU goes without DF,
+ * in fragments), routes, resolves ARP (queues while pending), transmits.
  * Always takes ownership of nb. src 0 = pick the outgoing interface's address.
  * Returns 0 when sent or queued, -1 when dropped (counted). */
 int ipv4_output(struct netbuf *nb, uint32_t src, uint32_t dst, uint8_t proto, uint8_t tos);

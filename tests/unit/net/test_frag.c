@@ -278,6 +278,29 @@ static void test_not_for_us_not_held(void)
 	CU_ASSERT_EQUAL(ipv4_reasm_held(), 0);
 }
 
+/* An echo request larger than the MTU: reassembled, answered, and the reply fragmented
+ * (RFC 1122 §3.3.3: a host may fragment what it sends). */
+static void test_big_echo_reply_fragmented(void)
+{
+	enum { BIG = 1700 };
+	static uint8_t bdata[BIG], req[8 + BIG], rep[8 + BIG], want[1600];
+	for (unsigned i = 0; i < BIG; i++)
+		bdata[i] = (uint8_t)(i ^ 0x5c);
+	ipb_icmp(req, 8, 0, echo_rest, bdata, BIG);
+	frag_p(req, IP_PROTO_ICMP, 0x99, 1480, 8 + BIG - 1480, false);
+	frag_p(req, IP_PROTO_ICMP, 0x99, 0, 1480, true);
+	CU_ASSERT_EQUAL_FATAL(fake_tx.count, 2);
+	ipb_icmp(rep, 0, 0, echo_rest, bdata, BIG);
+	struct ipb h = { .ttl = 64, .proto = IP_PROTO_ICMP, .frag_off = IPV4_F_MF, .src = US, .dst = PEER };
+	size_t n = ipb_frame(want, peer_mac, our_mac, &h, rep, 1480);
+	unit_expect_tx(want, n, "reply fragment 1");
+	h.frag_off = 1480 / 8;
+	n = ipb_frame(want, peer_mac, our_mac, &h, rep + 1480, 8 + BIG - 1480);
+	unit_expect_tx(want, n, "reply fragment 2");
+	CU_ASSERT_EQUAL(st->frag_created, 2);
+	CU_ASSERT_EQUAL(st->out_too_big, 0);
+}
+
 /* netstat -s words Linux uses for the Ip reassembly counters. */
 static void test_netstat_lines(void)
 {
@@ -313,6 +336,7 @@ static CU_TestInfo tests[] = {
 	{ "oversize", test_oversize },
 	{ "timeout: ICMP time exceeded code 1", test_timeout_sends_time_exceeded },
 	{ "not for us: not held", test_not_for_us_not_held },
+	{ "big echo: reply in fragments", test_big_echo_reply_fragmented },
 	{ "netstat -s lines", test_netstat_lines },
 	CU_TEST_INFO_NULL,
 };

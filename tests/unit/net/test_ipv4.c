@@ -301,11 +301,31 @@ static void test_output_via_gateway(void)
 
 static void test_output_too_big(void)
 {
-	CU_ASSERT_EQUAL(ipv4_output(payload(1481), 0, IPV4_ADDR(10, 0, 0, 1), 253, 0), -1);
+	/* TCP relies on DF and its MSS: over the MTU is counted, not sent. */
+	CU_ASSERT_EQUAL(ipv4_output(payload(1481), 0, IPV4_ADDR(10, 0, 0, 1), IP_PROTO_TCP, 0), -1);
 	CU_ASSERT_EQUAL(net_stats.ipv4.out_too_big, 1);
 	CU_ASSERT_EQUAL(ipv4_output(payload(1480), 0, IPV4_ADDR(10, 0, 0, 1), 253, 0), 0);
 	CU_ASSERT_EQUAL(fake_tx.count, 1);
 	CU_ASSERT_EQUAL(ipv4_route_mtu(IPV4_ADDR(10, 0, 0, 1)), 1500);
+	fake_netdev_reset();
+	/* Another protocol: two fragments without DF, 1480 + 1 bytes (RFC 791 §3.2). */
+	CU_ASSERT_EQUAL(ipv4_output(payload(1481), 0, IPV4_ADDR(10, 0, 0, 1), 253, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(fake_tx.count, 2);
+	struct netbuf *a = fake_tx_pop(), *b = fake_tx_pop();
+	CU_ASSERT_EQUAL(a->len, 14 + 1500);
+	CU_ASSERT_EQUAL(b->len, 14 + 20 + 1);
+	CU_ASSERT_EQUAL(a->data[16] << 8 | a->data[17], 1500);
+	CU_ASSERT_EQUAL(a->data[20] << 8 | a->data[21], IPV4_F_MF);
+	CU_ASSERT_EQUAL(b->data[16] << 8 | b->data[17], 21);
+	CU_ASSERT_EQUAL(b->data[20] << 8 | b->data[21], 1480 / 8);
+	CU_ASSERT_EQUAL(memcmp(a->data + 18, b->data + 18, 2), 0);     /* one ID */
+	CU_ASSERT_EQUAL(csum_fold(csum_partial(a->data + 14, 20, 0)), 0);
+	CU_ASSERT_EQUAL(csum_fold(csum_partial(b->data + 14, 20, 0)), 0);
+	CU_ASSERT_EQUAL(a->data[14 + 20 + 1479], 0x5a);  /* payload(): every byte 0x5a */
+	CU_ASSERT_EQUAL(b->data[14 + 20], 0x5a);
+	nb_free(a);
+	nb_free(b);
+	CU_ASSERT_EQUAL(net_stats.ipv4.frag_created, 2);
 }
 
 static void test_output_ids_increase(void)
