@@ -97,14 +97,15 @@ static bool via(uint32_t gw, struct route_result *r)
 /* Longest static prefix holding dst, at most max_len long; NULL when none. */
 static const struct route *static_lpm(uint32_t dst, int max_len)
 {
-	if (!nroutes)
+	if (max_len < 0)
 		return NULL;
-	for (int p = max_len; p >= 0; p--) {
-		if (!(len_mask & (1ull << p)))
-			continue;
+	/* Only the prefix lengths in use, longest first. */
+	for (uint64_t m = len_mask & ((2ull << max_len) - 1); m; ) {
+		int p = 63 - __builtin_clzll(m);
 		uint16_t i = find(dst & route_prefix_mask((uint8_t)p), (uint8_t)p, NULL);
 		if (i != NIL)
 			return &routes[i];
+		m &= ~(1ull << p);
 	}
 	return NULL;
 }
