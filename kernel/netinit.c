@@ -19,6 +19,7 @@
 #include "net/filter.h"
 #include "net/conntrack.h"
 #include "net/ipv4.h"
+#include "net/route.h"
 #include "apps/app.h"
 
 #define POOL_MIN  (512ull * NB_SIZE)
@@ -106,6 +107,16 @@ static void configure_addresses(const struct config *cfg)
 		}
 		if (config_parse_cidr(v, &addr, &prefix) < 0 || net_if_set_addr(dev, addr, prefix) < 0)
 			boot_fail("%s=%s: expected a host ADDRESS/PREFIX like 10.0.0.2/24", key, v);
+	}
+	const char *v;
+	unsigned pos = 0;
+	while ((v = config_next(cfg, "route", &pos))) {
+		uint32_t dst, via;
+		uint8_t plen;
+		if (route_parse(v, &dst, &plen, &via) < 0)
+			boot_fail("route=%s: expected CIDR,via=ADDR (e.g. 10.9.0.0/16,via=10.1.0.254)", v);
+		if (route_add(dst, plen, via) < 0)
+			boot_fail("route=%s: routing table full (%u routes, ROUTE_MAX %d)", v, route_count(), ROUTE_MAX);
 	}
 	const char *gw = config_get(cfg, "gw");
 	if (gw) {

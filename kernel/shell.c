@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/shell.h"
+#include "kernel/config.h"
 #include "kernel/console.h"
 #include "kernel/loop.h"
 #include "kernel/log.h"
@@ -198,6 +199,24 @@ static void cmd_log(const char *arg)
 	printf("usage: log level debug|info|warn\n");
 }
 
+/* ip route add CIDR via GW | ip route del CIDR */
+static void cmd_ip_route_change(bool add, const char *arg)
+{
+	uint32_t dst, gw;
+	uint8_t plen;
+	char word[24];
+
+	if (add ? route_parse(arg, &dst, &plen, &gw) < 0 :
+		  sscanf(arg, "%23s", word) != 1 || config_parse_cidr(word, &dst, &plen) < 0) {
+		printf("usage: ip route add CIDR via GATEWAY | ip route del CIDR\n");
+		return;
+	}
+	if (add && route_add(dst, plen, gw) < 0)
+		printf("RTNETLINK answers: No buffer space available (%u routes, limit %d)\n", route_count(), ROUTE_MAX);
+	else if (!add && route_del(dst, plen) < 0)
+		printf("RTNETLINK answers: No such process\n");
+}
+
 /* Split cmd into at most max words (in buf). Returns the count. */
 static int split_words(const char *cmd, char *buf, size_t buflen, char **argv, int max)
 {
@@ -271,6 +290,7 @@ static bool app_command(const char *cmd)
 static const char help_text[] =
 	"ip addr            interfaces and addresses\n"
 	"ip route           routing table\n"
+	"ip route add CIDR via GW | ip route del CIDR   change static routes\n"
 	"ip neigh           ARP cache\n"
 	"ip -s link         interface counters\n"
 	"netstat -s         device and protocol counters (also: stats)\n"
@@ -298,6 +318,8 @@ void shell_exec(const char *cmd)
 		cmd_ip_addr();
 	else if (!strcmp(cmd, "ip route") || !strcmp(cmd, "ip r"))
 		route_print();
+	else if (!strncmp(cmd, "ip route add ", 13) || !strncmp(cmd, "ip route del ", 13))
+		cmd_ip_route_change(cmd[9] == 'a', cmd + 13);
 	else if (!strcmp(cmd, "ip neigh") || !strcmp(cmd, "ip n"))
 		arp_print();
 	else if (!strcmp(cmd, "ip -s link"))
