@@ -239,8 +239,11 @@ diagnose() {
 	in_ns "$LAN_NS" ping -c 2 -W 1 "$RTR_LAN_ADDR" > "$ITEST_DIR/router-$1.diag" 2>&1
 	echo "    LAN ping of the router: $(grep -o '[0-9]*% packet loss' "$ITEST_DIR/router-$1.diag")"
 	mark=$(wc -l < "$LOG")
-	for c in "ip -s link" "netstat -s" "router" "conntrack -C"; do console_send "$c"; sleep 1; done
-	tail -n +"$mark" "$LOG" | tr -d '\r' | grep -vE '^(in|fwd)-drop: ' | sed 's/^/    /' | head -80
+	for c in "ip -s link" "netstat -s" "router" "conntrack -L"; do console_send "$c"; sleep 1; done
+	# the device counters, the filter's drop reasons and the iperf3 flows' conntrack entries
+	tail -n +"$mark" "$LOG" | tr -d '\r' |
+		grep -E '^ *(RX|TX|irqs|[0-9]+:|netbuf|[0-9]+ (forwarded|filtered))|^(filter|conntrack):|dport=5201' |
+		sed 's/^/    /' | head -40
 }
 
 measure() {
