@@ -171,6 +171,16 @@ functional() {
 	check "router $m: port forward WAN:8080 reaches the LAN service" \
 		[ "$fwd" = "lan-service peer=$RTR_WAN_HOST" ]
 
+	# A WAN host that routes the LAN prefix at us: new flows WAN->LAN other than the forwarded
+	# port meet FORWARD's final DROP (a RST from the LAN host would say "refused").
+	in_ns "$WAN_NS" ip route add 10.1.0.0/24 via "$RTR_WAN_ADDR"
+	direct=$(in_ns "$WAN_NS" socat -T3 - "TCP:$RTR_LAN_HOST:8081,connect-timeout=3" </dev/null 2>&1)
+	in_ns "$WAN_NS" ping -c 1 -W 2 "$RTR_LAN_HOST" > "$out.wanping" 2>&1
+	in_ns "$WAN_NS" ip route del 10.1.0.0/24
+	check "router $m: unsolicited WAN to LAN TCP is dropped" \
+		sh -c "echo '$direct' | grep -q 'Connection timed out'"
+	check "router $m: unsolicited WAN to LAN ping is dropped" grep -q " 100% packet loss" "$out.wanping"
+
 	rm -f "$ITEST_DIR/router-smtp.hits"
 	smtp=$(in_ns "$LAN_NS" socat -T5 - "TCP:$RTR_WAN_HOST:25,connect-timeout=5" </dev/null 2>&1)
 	echo "  $m lan->wan:25: $smtp"
