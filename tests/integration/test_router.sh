@@ -18,7 +18,7 @@ FLOWS="python3 $ROOT/tests/integration/router/flows.py"
 CONF=$ITEST_DIR/router-test.conf
 HELPERS=""
 UDPRATE=${UDPRATE:-$ITEST_DIR/udprate}
-SUMMARY="router: lan eth0 $RTR_LAN_ADDR/24, wan eth1 $RTR_WAN_ADDR/24, masquerade on, 1 port forward"
+SUMMARY="router: lan eth0 $RTR_LAN_ADDR/24, wan eth1 $RTR_WAN_ADDR/24, masquerade on, 2 port forwards"
 
 # bg NS SECONDS CMD...: a helper in namespace NS in its own process group (pid = pgid), ended
 # by helpers_stop or after SECONDS at the latest.
@@ -52,10 +52,13 @@ done
 	{ fail "router" "cannot build udprate"; exit 1; }
 
 # The example config with 100 FORWARD rules ahead of the real ones that no test packet matches
-# (sources in TEST-NET-2, RFC 5737), so every new flow walks them.
+# (sources in TEST-NET-2, RFC 5737), so every new flow walks them; and a second port forward,
+# UDP with a different LAN port, with the FORWARD rule it needs.
 awk '{ print }
+/^router.forward=/ { print "router.forward=udp 5300 10.1.0.2:5353" }
 /^:OUTPUT ACCEPT/ { for (i = 1; i <= 100; i++)
-	printf "-A FORWARD -s 198.51.100.%d/32 -p %s --dport %d -j DROP\n", i, i % 2 ? "udp" : "tcp", 20000 + i }' \
+	printf "-A FORWARD -s 198.51.100.%d/32 -p %s --dport %d -j DROP\n", i, i % 2 ? "udp" : "tcp", 20000 + i
+	print "-A FORWARD -i eth1 -o eth0 -d 10.1.0.2 -p udp --dport 5353 -j ACCEPT" }' \
 	"$ROOT/apps/examples/router.conf" > "$CONF"
 
 # Settings the router refuses: each stops the boot with its own message (user networking,
@@ -105,6 +108,7 @@ bg "$LAN_NS" 600 socat "TCP-LISTEN:8080,bind=$RTR_LAN_HOST,reuseaddr,fork" \
 bg "$WAN_NS" 600 $FLOWS udp-echo "$RTR_WAN_HOST" 137
 bg "$WAN_NS" 600 $FLOWS udp-echo "$RTR_WAN_HOST" 5353
 bg "$WAN_NS" 600 $FLOWS tcp-echo "$RTR_WAN_HOST" 6000
+bg "$LAN_NS" 600 $FLOWS udp-echo "$RTR_LAN_HOST" 5353
 bg "$WAN_NS" 600 iperf3 -s -B "$RTR_WAN_HOST" -p 5201
 sleep 0.5
 
@@ -171,6 +175,11 @@ functional() {
 	check "router $m: port forward WAN:8080 reaches the LAN service" \
 		[ "$fwd" = "lan-service peer=$RTR_WAN_HOST" ]
 
+	ufwd=$(in_ns "$WAN_NS" $FLOWS udp-probe "$RTR_WAN_ADDR" 5300)
+	echo "  $m udp port forward 5300 -> 10.1.0.2:5353: $ufwd"
+	check "router $m: UDP port forward to another LAN port answers" \
+		[ "$ufwd" = "result=answered payload=echo:probe" ]
+
 	# A WAN host that routes the LAN prefix at us: new flows WAN->LAN other than the forwarded
 	# port meet FORWARD's final DROP (a RST from the LAN host would say "refused").
 	in_ns "$WAN_NS" ip route add 10.1.0.0/24 via "$RTR_WAN_ADDR"
@@ -203,7 +212,7 @@ functional() {
 		sh -c "[ '$code' = 200 ] && grep -q '^peregrine_nf_drop_rule_total [0-9]' '$out.prom'"
 	check "router $m: /metrics has the router's lines" sh -c \
 		"grep -qx 'peregrine_router_info{lan=\"eth0\",wan=\"eth1\",masquerade=\"on\"} 1' '$out.prom' &&
-		 grep -qx 'peregrine_router_port_forwards 1' '$out.prom' &&
+		 grep -qx 'peregrine_router_port_forwards 2' '$out.prom' &&
 		 grep -qx 'peregrine_router_forwarding 1' '$out.prom'"
 	check "router $m: /metrics passes the strict text-format check" \
 		sh -c "python3 '$ROOT/tests/integration/tools/prom_check.py' < '$out.prom'"
