@@ -1,12 +1,14 @@
 #!/bin/sh
 # The router appliance between two namespaces (tests/integration/router/topo.sh): a LAN host
-# behind eth0 and a WAN host behind eth1, with apps/examples/router.conf plus 100 filler
-# FORWARD rules as the config file. Per NIC model: masquerade (the WAN server sees the WAN
-# address), ICMP echo through NAT, the port forward, an nmap scan of the WAN address, REJECT as
-# TCP RST and as ICMP port unreachable, TTL exceeded, the console's iptables/conntrack views,
-# then (measured, not asserted) iperf3 and 64-byte UDP forwarding rate. A second boot with
-# conntrack.max=32 fills the table with held flows: a new flow is dropped and counted while
-# an established one still passes data.
+# behind eth0 and a WAN host behind eth1 that has no route to the LAN, so every answer that
+# comes back proves the source was rewritten. Config: apps/examples/router.conf plus 100
+# filler FORWARD rules and a second (UDP) port forward. First, settings the router refuses.
+# Then per NIC model: masquerade (the WAN server sees the WAN address), ICMP and UDP through
+# NAT, both port forwards, unsolicited WAN->LAN dropped, REJECT as TCP RST and as ICMP port
+# unreachable, TTL exceeded, /metrics, an nmap scan of the WAN address, LOG and its limit, the
+# console's iptables/conntrack/router views, then (printed, not asserted) iperf3 and the
+# 64-byte UDP forwarding rate. A second boot with conntrack.max=32 fills the table with held
+# flows: a new flow is dropped and counted while an established one still passes data.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/router/topo.sh"
 
