@@ -4,6 +4,8 @@
 #include <string.h>
 #include "unit.h"
 #include "kernel/config.h"
+#include "net/filter.h"
+#include "apps/lb.h"
 
 static struct config c;
 static char err[160];
@@ -207,7 +209,38 @@ static CU_TestInfo file_tests[] = {
 };
 UNIT_SUITE("kernel/config-file", setup, NULL, file_tests);
 
-/* The example configurations shipped in apps/examples/ must parse. */
+/* Every firewall block of an example loads into the filter as the boot would load it. */
+static void check_example_rules(const char *file)
+{
+	for (unsigned j = 0; j < c.nfw; j++) {
+		int rc = nf_load(c.fw[j].text, c.fw[j].len, c.fw[j].name, c.fw[j].line, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "%s: %s\n", file, err);
+		CU_ASSERT_EQUAL(rc, 0);
+	}
+	nf_flush();
+}
+
+/* Every lb.* line of an example is accepted by the load balancer's parser. */
+static void check_example_lb(const char *file)
+{
+	static struct lb_conf lc;
+	bool any = false;
+	lb_conf_defaults(&lc);
+	for (unsigned j = 0; j < c.n; j++) {
+		if (strncmp(c.e[j].key, "lb.", 3))
+			continue;
+		any = true;
+		int rc = lb_conf_line(&lc, c.e[j].key, c.e[j].val, err, sizeof(err));
+		if (rc)
+			fprintf(stderr, "%s: %s\n", file, err);
+		CU_ASSERT_EQUAL(rc, 0);
+	}
+	if (any)
+		CU_ASSERT_EQUAL(lb_conf_finish(&lc, err, sizeof(err)), 0);
+}
+
+/* The example configurations shipped in apps/examples/ must parse, rules and all. */
 static void test_shipped_examples_parse(void)
 {
 	glob_t g;
@@ -226,6 +259,8 @@ static void test_shipped_examples_parse(void)
 			fprintf(stderr, "%s\n", err);
 		CU_ASSERT_EQUAL(rc, 0);
 		CU_ASSERT_PTR_NOT_NULL(config_get(&c, "app"));
+		check_example_rules(files[i]);
+		check_example_lb(files[i]);
 	}
 	globfree(&g);
 }
