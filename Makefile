@@ -113,8 +113,8 @@ bench: kernel $(B)/loadgen $(B)/udprate
 	@python3 tools/bench/bench.py --build $(B) --out $(B)/bench
 
 # ---- integration tests (real image in QEMU) --------------------------------------------
-itest: deps kernel iso $(B)/loadgen
-	@sh tests/integration/run.sh
+itest: deps kernel iso $(B)/loadgen $(B)/udprate
+	@UDPRATE=$(abspath $(B))/udprate sh tests/integration/run.sh
 
 layering:
 	@sh tools/check-layers.sh
@@ -124,10 +124,10 @@ layering:
 -include tests/fuzz/fuzz.mk
 
 check: deps layering
-	@$(MAKE) --no-print-directory kernel iso $(B)/unit-tests $(B)/loadgen
+	@$(MAKE) --no-print-directory kernel iso $(B)/unit-tests $(B)/loadgen $(B)/udprate
 	@$(B)/unit-tests
 	@if [ -f tests/fuzz/fuzz.mk ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
-	@sh tests/integration/run.sh
+	@UDPRATE=$(abspath $(B))/udprate sh tests/integration/run.sh
 
 deps:
 	@sh tools/deps.sh
