@@ -41,6 +41,7 @@ struct vnet {
 	uint64_t tx_moved;          /* frames without headroom for the header: moved in place */
 	uint64_t config_irqs;
 	uint64_t kicks_rx, kicks_tx;
+	uint64_t kicks_tx_stall;    /* extra transmit notifications: see tx_unstall() */
 };
 
 static bool has(const struct vnet *vn, int bit) { return vn->features & VIRTIO_BIT(bit); }
@@ -187,17 +188,37 @@ drop:
 
 /* ---- transmit ------------------------------------------------------------------------ */
 
-static void tx_reclaim(struct vnet *vn)
+/* Returns how many transmitted buffers came back (and were freed). */
+static unsigned tx_reclaim(struct vnet *vn)
 {
 	struct netbuf *nb;
 	uint32_t len;
-	bool any = false;
+	unsigned n = 0;
 	while ((nb = virtq_get(&vn->txq, &len))) {
 		nb_free(nb);
-		any = true;
+		n++;
 	}
-	if (any && vn->txq.event_idx)
+	if (n && vn->txq.event_idx)
 		virtq_disable_cb(&vn->txq);   /* keep used_event trailing: no tx interrupts */
+	return n;
+}
+
+/* Notify the device about the transmit queue although virtq_publish() said it need not.
+ * With EVENT_IDX the device's avail_event decides (§2.7.10): it asks to be notified when
+ * avail idx passes it. QEMU (hw/net/virtio-net.c, 7.x) can leave avail_event at an index we
+ * already passed while buffers are still pending: when the tap backend is busy a send
+ * completes asynchronously, the completion re-enables notifications and flushes one burst
+ * (tx_burst); every pop moves avail_event to its last_avail_idx, so after a full burst it
+ * points behind our avail idx and nothing reschedules the rest. need_event() then never
+ * fires again: the device stops consuming the ring, tx_ring_full climbs and flows die
+ * (event_idx=off hides it because flag-based re-enabling clears NO_NOTIFY). A notification
+ * the device did not ask for is harmless (§2.7.10 suppression is only an optimisation;
+ * QEMU ignores a kick while its flush is pending), so we kick whenever buffers are in
+ * flight and none came back since the last look: bounded to one per poll or full-ring xmit. */
+static void tx_unstall(struct vnet *vn)
+{
+	vn->kicks_tx_stall++;
+	vp_notify(&vn->vp, &vn->txq);
 }
 
 /* Takes nb in every case: queued for the device (freed when it is done) or freed here. */
@@ -209,6 +230,7 @@ static int vnet_xmit(struct netdev *dev, struct netbuf *nb)
 	tx_reclaim(vn);
 	if (vn->txq.num_free == 0) {
 		dev->stats.tx_ring_full++;
+		tx_unstall(vn);           /* nothing came back with the ring full: see above */
 		goto drop;
 	}
 	if (nb->len < ETH_HLEN || nb->len > dev->mtu + ETH_HLEN + 4u) {
@@ -249,7 +271,8 @@ static int vnet_poll(struct netdev *dev, int budget)
 
 	if (unlikely(vn->config_changed))
 		config_change(vn);
-	tx_reclaim(vn);
+	if (!tx_reclaim(vn) && vn->txq.num_free < vn->txq.size)
+		tx_unstall(vn);           /* in flight and no progress: see tx_unstall() */
 	while (n < budget && (nb = virtq_get(&vn->rxq, &len))) {
 		rx_one(vn, nb, len);
 		n++;

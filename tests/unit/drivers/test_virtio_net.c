@@ -438,6 +438,64 @@ static void test_tx(void)
 	teardown();
 }
 
+/* Transmit one 60-byte frame; returns xmit's result. */
+static int xmit60(struct vnet *vn)
+{
+	struct netbuf *nb = nb_alloc();
+	memcpy(nb_put(nb, 60), frame60, 60);
+	return vn->dev.ops->xmit(&vn->dev, nb);
+}
+
+/* The device's avail_event (§2.7.8: after used->ring[size]). */
+static void set_avail_event(struct virtq *q, uint16_t v)
+{
+	*(uint16_t *)((uint8_t *)q->used + 4 + sizeof(struct virtq_used_elem) * q->size) = v;
+}
+
+/* QEMU's stall under load: with EVENT_IDX the device leaves avail_event at an index the
+ * driver already passed while buffers are still pending, and waits for a kick that
+ * need_event() never asks for. The driver must notify anyway when nothing comes back. */
+static void test_tx_stall_kick(void)
+{
+	uint8_t out[2048];
+	struct vnet *vn = probe(0x1041, true, ALL, 4);
+	vn->dev.ops->open(&vn->dev);
+	struct virtq *q = fv.q[VIRTIO_NET_Q_TX];
+	CU_ASSERT_TRUE(q->event_idx);
+
+	set_avail_event(q, 0);
+	CU_ASSERT_EQUAL(xmit60(vn), 0);                   /* avail 0 -> 1 passes event 0 */
+	CU_ASSERT_EQUAL(fv.kicks[1], 1);
+	CU_ASSERT_EQUAL(xmit60(vn), 0);                   /* 1 -> 2: event 0 already passed */
+	CU_ASSERT_EQUAL(xmit60(vn), 0);
+	CU_ASSERT_EQUAL(fv.kicks[1], 1);
+	/* the device takes one buffer, points avail_event at 1 (behind our 3) and stops */
+	CU_ASSERT_EQUAL(dev_tx(out), 72);
+	set_avail_event(q, 1);
+	vn->dev.ops->poll(&vn->dev, 64);                  /* progress: no extra kick */
+	CU_ASSERT_EQUAL(fv.kicks[1], 1);
+	CU_ASSERT_EQUAL(vn->kicks_tx_stall, 0);
+	CU_ASSERT_EQUAL(xmit60(vn), 0);                   /* 3 -> 4: need_event says no */
+	CU_ASSERT_EQUAL(fv.kicks[1], 1);
+	vn->dev.ops->poll(&vn->dev, 64);                  /* 3 in flight, none back: kick */
+	CU_ASSERT_EQUAL(fv.kicks[1], 2);
+	CU_ASSERT_EQUAL(vn->kicks_tx_stall, 1);
+	CU_ASSERT_EQUAL(xmit60(vn), 0);                   /* fills the ring (4) */
+	CU_ASSERT_EQUAL(xmit60(vn), -1);                  /* full: dropped, and a kick */
+	CU_ASSERT_EQUAL(vn->dev.stats.tx_ring_full, 1);
+	CU_ASSERT_EQUAL(fv.kicks[1], 3);
+	CU_ASSERT_EQUAL(vn->kicks_tx_stall, 2);
+	/* the kicked device drains everything: back to no extra notifications */
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(dev_tx(out), 72);
+	CU_ASSERT_EQUAL(dev_tx(out), 0);
+	vn->dev.ops->poll(&vn->dev, 64);
+	vn->dev.ops->poll(&vn->dev, 64);                  /* nothing in flight: no kick */
+	CU_ASSERT_EQUAL(fv.kicks[1], 3);
+	CU_ASSERT_EQUAL(vn->txq.num_free, 4);
+	teardown();
+}
+
 static void test_link_change(void)
 {
 	struct vnet *vn = probe(0x1041, true, ALL, 8);
@@ -472,6 +530,7 @@ static CU_TestInfo tests[] = {
 	{ "rx_posts_half_of_free", test_rx_posts_half_of_free },
 	{ "rx_budget_and_irq_race", test_rx_budget_and_irq_race },
 	{ "tx", test_tx },
+	{ "tx_stall_kick", test_tx_stall_kick },
 	{ "link_change", test_link_change },
 	CU_TEST_INFO_NULL,
 };
