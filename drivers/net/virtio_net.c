@@ -10,6 +10,7 @@
 #include "arch/x86_64/io.h"
 #include "kernel/log.h"
 #include "kernel/mem.h"
+#include "kernel/timer.h"
 #include "net/netdev.h"
 #include "drivers/net/drivers.h"
 
@@ -42,7 +43,14 @@ struct vnet {
 	uint64_t config_irqs;
 	uint64_t kicks_rx, kicks_tx;
 	uint64_t kicks_tx_stall;    /* extra transmit notifications: see tx_unstall() */
+	/* watchdog (see vnet_watchdog): a lost interrupt or notification costs at most one period */
+	struct timer watchdog;
+	uint16_t wd_rx_used;        /* device's receive used idx at the last tick */
+	uint64_t wd_lost_irqs;      /* receive work found with no poll scheduled */
+	uint64_t wd_rx_kicks;       /* receive notifications sent because nothing moved */
 };
+
+#define VNET_WATCHDOG_NS (100ull * 1000 * 1000)
 
 static bool has(const struct vnet *vn, int bit) { return vn->features & VIRTIO_BIT(bit); }
 
@@ -298,6 +306,34 @@ static void vnet_irq_disable(struct netdev *dev)
 	virtq_disable_cb(&vn->rxq);
 }
 
+/* Safety net, not the data path. Under a ping flood QEMU's virtio-net (legacy, EVENT_IDX)
+ * was seen to stop delivering: the guest idle with its interrupt enabled, frames held in the
+ * tap backend, nothing moving until a link change. Whether an interrupt or a notification
+ * went missing, both are cheap to repair from here: used entries with no poll scheduled are
+ * a lost interrupt (schedule the poll, as the handler would); an unmoved used idx with
+ * buffers posted may be a lost notification, and a notification the device did not ask for
+ * is harmless (§2.7.10 suppression is only an optimisation), so kick the receive queue; the
+ * transmit queue gets the same look as in poll. At most one kick per queue per 100 ms. */
+static void vnet_watchdog(struct timer *t)
+{
+	struct vnet *vn = container_of(t, struct vnet, watchdog);
+	uint16_t used = *(volatile uint16_t *)&vn->rxq.used->idx;
+
+	if (vn->dev.scheduled)
+		return;                   /* the loop is on it */
+	if (virtq_has_used(&vn->rxq)) {
+		vn->wd_lost_irqs++;
+		virtq_disable_cb(&vn->rxq);
+		vn->dev.scheduled = 1;
+	} else if (used == vn->wd_rx_used && vn->rxq.num_free < vn->rxq.size) {
+		vn->wd_rx_kicks++;
+		vp_notify(&vn->vp, &vn->rxq);
+	}
+	vn->wd_rx_used = used;
+	if (!tx_reclaim(vn) && vn->txq.num_free < vn->txq.size)
+		tx_unstall(vn);
+}
+
 static int vnet_open(struct netdev *dev)
 {
 	struct vnet *vn = dev->priv;
@@ -316,6 +352,8 @@ static int vnet_open(struct netdev *dev)
 	dev->flags |= NETDEV_F_UP;
 	if (virtq_enable_cb(&vn->rxq))
 		dev->scheduled = 1;
+	timer_init(&vn->watchdog, vnet_watchdog);
+	timer_arm_periodic(&vn->watchdog, VNET_WATCHDOG_NS);
 	return 0;
 }
 

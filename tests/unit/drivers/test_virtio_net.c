@@ -184,6 +184,7 @@ static void teardown(void)
 			nb_free(q->cookie[i]);
 		fv.q[qi] = NULL;
 	}
+	timers_reset();                  /* open() armed the watchdog inside the vnet freed next */
 	for (unsigned i = 0; i < nallocs; i++)
 		free(allocs[i]);
 	nallocs = 0;
@@ -496,6 +497,38 @@ static void test_tx_stall_kick(void)
 	teardown();
 }
 
+/* The watchdog repairs a lost receive interrupt (used entries, nothing scheduled) by
+ * scheduling the poll, and a receive queue that did not move by one kick per period;
+ * while the loop is polling the device it does nothing. */
+static void test_watchdog(void)
+{
+	struct vnet *vn = probe(0x1041, true, ALL, 8);
+	vn->dev.ops->open(&vn->dev);
+	CU_ASSERT_FALSE(vn->dev.scheduled);
+	unsigned k0 = fv.kicks[0];
+	fake_advance(VNET_WATCHDOG_NS);                   /* idle: nothing moved since open */
+	CU_ASSERT_EQUAL(vn->wd_rx_kicks, 1);
+	CU_ASSERT_EQUAL(fv.kicks[0], k0 + 1);
+	CU_ASSERT_EQUAL(vn->wd_lost_irqs, 0);
+
+	dev_rx(frame60, 60, 1, 72);                       /* a frame whose interrupt is lost */
+	fake_advance(VNET_WATCHDOG_NS);
+	CU_ASSERT_TRUE(vn->dev.scheduled);
+	CU_ASSERT_EQUAL(vn->wd_lost_irqs, 1);
+	CU_ASSERT_EQUAL(vn->wd_rx_kicks, 1);              /* used idx moved: no kick */
+	CU_ASSERT_EQUAL(vn->rxq.avail->ring[vn->rxq.size], (uint16_t)(vn->rxq.last_used - 1));
+	fake_advance(VNET_WATCHDOG_NS);                   /* scheduled: left to the loop */
+	CU_ASSERT_EQUAL(vn->wd_lost_irqs, 1);
+	CU_ASSERT_EQUAL(vn->wd_rx_kicks, 1);
+	CU_ASSERT_EQUAL(netdev_poll_once(&vn->dev), 1);
+	CU_ASSERT_EQUAL(nrxd, 1);
+	CU_ASSERT_FALSE(vn->dev.scheduled);
+	fake_advance(VNET_WATCHDOG_NS);                   /* nothing moved this period: kick */
+	CU_ASSERT_EQUAL(vn->wd_rx_kicks, 2);
+	CU_ASSERT_EQUAL(vn->wd_lost_irqs, 1);
+	teardown();
+}
+
 static void test_link_change(void)
 {
 	struct vnet *vn = probe(0x1041, true, ALL, 8);
@@ -531,6 +564,7 @@ static CU_TestInfo tests[] = {
 	{ "rx_budget_and_irq_race", test_rx_budget_and_irq_race },
 	{ "tx", test_tx },
 	{ "tx_stall_kick", test_tx_stall_kick },
+	{ "watchdog", test_watchdog },
 	{ "link_change", test_link_change },
 	CU_TEST_INFO_NULL,
 };
