@@ -214,7 +214,7 @@ class Guest:
                 self.start_nginx(b, a)
 
     def start_nginx(self, ns, addr):
-        d = os.path.join(self.env.out, "nginx", ns)
+        d = os.path.abspath(os.path.join(self.env.out, "nginx", ns))  # nginx -p resolves relative paths under the prefix
         os.makedirs(d, exist_ok=True)
         conf = os.path.join(d, "nginx.conf")
         with open(conf, "w") as f:
