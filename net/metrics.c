@@ -43,6 +43,7 @@ static const struct dev_field dev_fields[] = {
 	D(rx_nobuf, "Receive refills that found the packet pool empty."),
 	D(tx_ring_full, "Transmits that found no free descriptor."),
 	D(rx_bad_len, "Frames of impossible length."),
+	D(wd_repairs, "Lost interrupts and stalled queues the driver watchdog mended."),
 };
 static const char *const hist_bucket[NETDEV_HIST] = { "0", "1", "2-3", "4-7", "8-15", "16-31", "32-63", "64" };
 

@@ -22,6 +22,7 @@ struct netdev_stats {
 	uint64_t rx_nobuf;         /* rx refill failed: pool empty */
 	uint64_t tx_ring_full;     /* xmit found no free descriptor */
 	uint64_t rx_bad_len;       /* frame shorter than Ethernet header or over buffer */
+	uint64_t wd_repairs;       /* driver watchdog: a lost interrupt or a stalled queue mended */
 	uint64_t poll_hist[NETDEV_HIST];
 };
 

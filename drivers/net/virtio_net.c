@@ -323,10 +323,12 @@ static void vnet_watchdog(struct timer *t)
 		return;                   /* the loop is on it */
 	if (virtq_has_used(&vn->rxq)) {
 		vn->wd_lost_irqs++;
+		vn->dev.stats.wd_repairs++;
 		virtq_disable_cb(&vn->rxq);
 		vn->dev.scheduled = 1;
 	} else if (used == vn->wd_rx_used && vn->rxq.num_free < vn->rxq.size) {
 		vn->wd_rx_kicks++;
+		vn->dev.stats.wd_repairs++;
 		vp_notify(&vn->vp, &vn->rxq);
 	}
 	vn->wd_rx_used = used;

@@ -526,6 +526,7 @@ static void test_watchdog(void)
 	fake_advance(VNET_WATCHDOG_NS);                   /* nothing moved this period: kick */
 	CU_ASSERT_EQUAL(vn->wd_rx_kicks, 2);
 	CU_ASSERT_EQUAL(vn->wd_lost_irqs, 1);
+	CU_ASSERT_EQUAL(vn->dev.stats.wd_repairs, 3);     /* both, in ip -s link and /metrics */
 	teardown();
 }
 
