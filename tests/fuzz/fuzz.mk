@@ -1,6 +1,7 @@
 # libFuzzer harnesses (clang, ASan + UBSan), included by the top-level Makefile.
 #   make fuzz-smoke                 build every harness, run each FUZZ_SMOKE_SECONDS (part of check)
 #   make fuzz [FUZZ_SECONDS=600]    run each harness that long; prints execs/s and coverage
+#                                   (-j2: two at a time; make fuzz-run-NAME: one harness)
 #   make fuzz-build                 just build build/fuzz/fuzz_*
 # Seeds: tests/fuzz/corpus/<harness>/ (made by tests/fuzz/mkcorpus.py); what a run finds
 # goes to build/fuzz/corpus/<harness>/, crashes to build/fuzz/artifacts/. Any crash fails make.
@@ -54,7 +55,12 @@ endef
 fuzz-smoke: $(FUZZ_BINS)
 	$(foreach h,$(FUZZ_NAMES),$(call fuzz_run,$(h),$(FUZZ_SMOKE_SECONDS)))
 
-fuzz: $(FUZZ_BINS)
-	$(foreach h,$(FUZZ_NAMES),$(call fuzz_run,$(h),$(FUZZ_SECONDS)))
+# One target per harness, so `make -j2 fuzz` runs two at a time (11 x 600 s in about an hour).
+FUZZ_RUNS := $(patsubst %,fuzz-run-%,$(FUZZ_NAMES))
+.PHONY: $(FUZZ_RUNS)
+$(FUZZ_RUNS): fuzz-run-%: $(FUZZ_B)/fuzz_%
+	$(call fuzz_run,$*,$(FUZZ_SECONDS))
+
+fuzz: $(FUZZ_RUNS)
 
 -include $(shell find $(FUZZ_B)/o -name '*.d' 2>/dev/null)
