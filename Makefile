@@ -48,18 +48,29 @@ $(B)/k/%.S.o: %.S | $(NEWLIB)/lib/libc.a
 	@echo "  AS      $<"
 	@$(CC) $(KASFLAGS) -c $< -o $@
 
-# Two-pass link: the first image gives the symbol table that the exception dump uses for
-# backtraces (tools/mksyms.sh writes it as a data section), the second image carries it.
-$(B)/peregrine.elf: $(KOBJS) $(KLIBS) linker.ld tools/mksyms.sh
+# Three-pass link. Pass 1 gives the symbol table the exception dump uses for backtraces
+# (tools/mksyms.sh writes it as a data section); pass 2 carries it and, linked with
+# --emit-relocs, gives KASLR's relocation table (tools/mkrelocs.py, kernel/kaslr.h); pass 3
+# carries both. Both tables sit after .data, so no pass moves code or data the earlier ones saw.
+$(B)/peregrine.elf: $(KOBJS) $(KLIBS) linker.ld tools/mksyms.sh tools/mkrelocs.py
 	@echo "  LD      $@"
 	@sh tools/mksyms.sh /dev/null > $(B)/ksyms0.S
+	@python3 tools/mkrelocs.py /dev/null > $(B)/kreloc0.S
 	@$(CC) $(KASFLAGS) -c $(B)/ksyms0.S -o $(B)/ksyms0.o
-	@$(LD) $(LDFLAGS) -o $(B)/pass1.elf $(KOBJS) $(B)/ksyms0.o --start-group $(KLIBS) --end-group
+	@$(CC) $(KASFLAGS) -c $(B)/kreloc0.S -o $(B)/kreloc0.o
+	@$(LD) $(LDFLAGS) -o $(B)/pass1.elf $(KOBJS) $(B)/ksyms0.o $(B)/kreloc0.o --start-group $(KLIBS) --end-group
 	@sh tools/mksyms.sh $(B)/pass1.elf > $(B)/ksyms.S
 	@$(CC) $(KASFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
-	@$(LD) $(LDFLAGS) -Map=$(B)/peregrine.map -o $@ $(KOBJS) $(B)/ksyms.o --start-group $(KLIBS) --end-group
+	@$(LD) $(LDFLAGS) --emit-relocs -o $(B)/pass2.elf $(KOBJS) $(B)/ksyms.o $(B)/kreloc0.o --start-group $(KLIBS) --end-group
+	@python3 tools/mkrelocs.py $(B)/pass2.elf > $(B)/kreloc.S
+	@$(CC) $(KASFLAGS) -c $(B)/kreloc.S -o $(B)/kreloc.o
+	@$(LD) $(LDFLAGS) -Map=$(B)/peregrine.map -o $@ $(KOBJS) $(B)/ksyms.o $(B)/kreloc.o --start-group $(KLIBS) --end-group
 	@sh tools/mksyms.sh $@ > $(B)/ksyms2.S; cmp -s $(B)/ksyms.S $(B)/ksyms2.S || \
 		{ echo "symbol table moved between link passes"; exit 1; }
+	@objdump -h $(B)/pass2.elf | awk '$$2 ~ /^\.(text|rodata|data|ksyms)$$/' > $(B)/layout2.txt
+	@objdump -h $@ | awk '$$2 ~ /^\.(text|rodata|data|ksyms)$$/' > $(B)/layout3.txt
+	@cmp -s $(B)/layout2.txt $(B)/layout3.txt || \
+		{ echo "code or data moved between link passes: the relocation table is stale"; exit 1; }
 
 # QEMU's multiboot1 loader takes only 32-bit ELF: the same image, relabelled.
 $(B)/peregrine-qemu.elf: $(B)/peregrine.elf
@@ -75,7 +86,7 @@ $(B)/peregrine.iso: $(B)/peregrine.elf tools/mkiso.sh $(CONFIG)
 UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -I. -Itests/unit \
 	-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DUNIT_TEST -MMD -MP
 # kernel/ files that are plain C and tested on the host:
-UNIT_KSRCS := kernel/timer.c $(wildcard kernel/cmdline.c kernel/multiboot.c kernel/pmm.c kernel/config.c)
+UNIT_KSRCS := kernel/timer.c $(wildcard kernel/cmdline.c kernel/multiboot.c kernel/pmm.c kernel/config.c kernel/kaslr.c)
 # apps/ files that are plain C (no kernel calls): the load balancer's config, scheduler, health
 UNIT_ASRCS := $(wildcard apps/lb_conf.c apps/lb_sched.c apps/lb_health.c)
 USRCS := $(wildcard net/*.c) $(UNIT_KSRCS) $(UNIT_ASRCS) $(wildcard tests/unit/*.c tests/unit/*/*.c tests/unit/*/*/*.c)

@@ -1,5 +1,5 @@
 /* Boot entry: the multiboot1 and multiboot2 headers, the 32-bit entry both protocols jump to,
- * the switch to long mode, and the call into kmain(magic, info).
+ * the switch to long mode, KASLR's move of the image, and the call into kmain(magic, info).
  * Memory after this file: 0..4 GiB identity-mapped with 2 MiB pages (RAM, boot information,
  * the APICs and the usual PCI hole), NX enabled when the CPU has it, SSE enabled. */
 
@@ -161,7 +161,24 @@ long_mode:
 	movq $boot_stack_top, %rsp
 	xorq %rbp, %rbp                     /* backtraces stop here */
 	fninit
+	/* KASLR (kernel/relocate.c): parse the boot information, copy the image to a random
+	 * address and relocate the copy. A non-zero distance in RAX means: continue in the copy,
+	 * whose absolute addresses (these immediates among them) now name the copy. */
 	movl boot_magic, %edi
+	movl boot_info_ptr, %esi
+	call kmain_early
+	testq %rax, %rax
+	jz 8f
+	leaq relocated(%rip), %rcx
+	addq %rax, %rcx
+	jmpq *%rcx
+relocated:
+	movq $boot_pml4, %rax               /* the copy's tables (arch_boot_map_copy) */
+	movq %rax, %cr3
+	lgdt gdt64_ptr64
+	movq $boot_stack_top, %rsp
+	xorq %rbp, %rbp
+8:	movl boot_magic, %edi
 	movl boot_info_ptr, %esi
 	call kmain
 7:	cli
@@ -178,9 +195,13 @@ gdt64:
 	.quad 0x00AF9A000000FFFF            /* 0x08: 64-bit code, DPL 0 */
 	.quad 0x00CF92000000FFFF            /* 0x10: data */
 gdt64_end:
-gdt64_ptr:
+gdt64_ptr:                              /* lgdt in 32-bit mode: 6 bytes */
 	.word gdt64_end - gdt64 - 1
 	.long gdt64
+	.p2align 3
+gdt64_ptr64:                            /* lgdt in 64-bit mode: 10 bytes */
+	.word gdt64_end - gdt64 - 1
+	.quad gdt64
 
 	.section .data
 	.globl boot_magic, boot_info_ptr, cpu_ext_edx, boot_tsc_lo, boot_tsc_hi

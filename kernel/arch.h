@@ -5,6 +5,10 @@
 #include <stdint.h>
 #include "kernel/bootinfo.h"
 
+/* KASLR (kernel/relocate.c): fill the boot page tables of the image copy that lies delta bytes
+ * from the running one, with the same identity map of 0..4 GiB boot/boot.S made. */
+void arch_boot_map_copy(int64_t delta);
+
 /* GDT with TSS (IST stacks for #DF, NMI, #MC), IDT with all 32 exceptions. No heap needed. */
 void arch_init_early(void);
 /* PIC remapped+masked, ACPI MADT, local APIC, I/O APIC, TSC calibrated, LAPIC timer ready. */

@@ -11,7 +11,7 @@ static const char *const known_keys[] = {
 	"app", "ip", "eth*.ip", "gw", "route", "log", "config", "test", "echo.port",
 	"lb.frontend", "lb.balance", "lb.server", "lb.check", "lb.retries", "lb.timeout.connect",
 	"metrics.port", "tcp.max_conns", "ip.forward", "conntrack.max",
-	"router.lan", "router.wan", "router.masquerade", "router.forward",
+	"router.lan", "router.wan", "router.masquerade", "router.forward", "kaslr",
 	NULL,
 };
 static const char *const repeatable_keys[] = { "route", "lb.server", "router.forward", NULL };

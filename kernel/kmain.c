@@ -13,12 +13,16 @@
 #include "kernel/panic.h"
 #include "kernel/time.h"
 #include "kernel/kmain.h"
+#include "kernel/kaslr.h"
 #include "kernel/shell.h"
 #include "kernel/ssp.h"
 #include "arch/x86_64/io.h"
 
 extern uint32_t boot_tsc_lo, boot_tsc_hi;
-static struct boot_info bi;
+extern char _kernel_start[];
+/* Parsed by kmain_early() before KASLR's copy, so in .data: the copy carries it. */
+static struct boot_info bi __attribute__((section(".data")));
+static int bi_status __attribute__((section(".data"))) = -1;
 
 static const char *const mmap_type[] = { "?", "usable", "reserved", "ACPI", "ACPI NVS", "bad" };
 
@@ -53,6 +57,13 @@ static void print_banner(void)
 		printf("module: %s (%llu bytes)\n", bi.mods[i].name,
 		       (unsigned long long)(bi.mods[i].end - bi.mods[i].start));
 	printf("cmdline: %s\n", bi.cmdline);
+	if (kaslr_state == KASLR_ON)
+		printf("kaslr: image at 0x%llx (link address + 0x%llx, one of %u places)\n",
+		       (unsigned long long)(uintptr_t)_kernel_start, (unsigned long long)kaslr_offset,
+		       kaslr_slots);
+	else
+		printf("kaslr: %s, image at 0x%llx\n", kaslr_describe(kaslr_state),
+		       (unsigned long long)(uintptr_t)_kernel_start);
 	printf("boot: %llu us from entry to banner\n", (unsigned long long)since_entry_us);
 }
 
@@ -80,6 +91,16 @@ void boot_fail(const char *fmt, ...)
 	va_end(ap);
 	printf("\nboot stopped: %s\n", msg);
 	machine_exit(4);
+}
+
+/* kaslr= takes effect in boot.S's first call, from the command line; here it is checked. */
+static void check_kaslr_key(void)
+{
+	const char *v = config_get(&kconfig, "kaslr");
+	if (v && strcmp(v, "on") && strcmp(v, "off"))
+		boot_fail("kaslr=%s: expected on or off", v);
+	if (v && !strcmp(v, "off") && kaslr_state == KASLR_ON)
+		log_warn("kaslr=off only works on the boot command line, not in a configuration file");
 }
 
 /* A text screen exists when we came through BIOS (multiboot1, or a multiboot2 EGA-text tag). */
@@ -120,6 +141,19 @@ static void load_config(void)
 	log_info("config: %s (%llu bytes)", name, (unsigned long long)(m->end - m->start));
 }
 
+/* Called by boot.S before kmain, with nothing set up: parse the boot information (strings
+ * and the memory map are copied into bi) and move the image to a random address. Returns the
+ * distance moved, 0 when the image stays. */
+int64_t kmain_early(uint32_t magic, uint32_t info)
+{
+	bi_status = multiboot_parse(magic, (const void *)(uintptr_t)info, &bi);
+	if (bi_status < 0) {
+		kaslr_state = KASLR_OFF_BOOT_INFO;
+		return 0;
+	}
+	return kernel_relocate(&bi);
+}
+
 /* No canary in kmain's own frame: ssp_init() changes the guard while this frame is live. */
 __attribute__((no_stack_protector)) void kmain(uint32_t magic, uint32_t info)
 {
@@ -128,7 +162,7 @@ __attribute__((no_stack_protector)) void kmain(uint32_t magic, uint32_t info)
 	ssp_init();
 	console_init(false);
 	arch_init_early();
-	if (multiboot_parse(magic, (const void *)(uintptr_t)info, &bi) < 0)
+	if (bi_status < 0)
 		panic("boot: not started by a multiboot loader (magic 0x%x) or bad boot information", magic);
 	console_init(vga_text_available());
 	mem_init(&bi);
@@ -139,6 +173,7 @@ __attribute__((no_stack_protector)) void kmain(uint32_t magic, uint32_t info)
 		boot_fail("command line: %s", err);
 	load_config();
 	apply_log_level();
+	check_kaslr_key();
 	print_banner();
 	run_test_hooks(config_get(&kconfig, "test"));
 	net_bringup(&kconfig);

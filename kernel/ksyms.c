@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include "kernel/ksyms.h"
 #include "kernel/console.h"
+#include "kernel/kaslr.h"
 
 struct ksym { uint64_t addr; const char *name; };
 extern const uint64_t ksym_count;
@@ -12,7 +13,10 @@ extern char _kernel_start[], _etext[], boot_stack_top[];
 
 const char *ksym_lookup(uint64_t addr, uint64_t *off)
 {
-	if (ksym_count == 0 || addr < ksym_table[0].addr || addr >= (uint64_t)_etext)
+	if (ksym_count == 0 || addr < (uint64_t)_kernel_start || addr >= (uint64_t)_etext)
+		return NULL;
+	addr -= (uint64_t)kaslr_offset;        /* the table holds link addresses */
+	if (addr < ksym_table[0].addr)
 		return NULL;
 	uint64_t lo = 0, hi = ksym_count;      /* last entry with .addr <= addr */
 	while (hi - lo > 1) {
@@ -56,9 +60,21 @@ void backtrace_walk(int n, uint64_t rbp)
 	}
 }
 
+/* Under KASLR the addresses printed are where the code runs; the header gives the offset, so
+ * `addr2line -e build/peregrine.elf` can be fed address minus offset. */
+void backtrace_header(void)
+{
+	char line[96];
+	int len = kaslr_offset ? snprintf(line, sizeof(line), "Backtrace (kaslr: link address = "
+					  "address - 0x%llx):\n", (unsigned long long)kaslr_offset)
+			       : snprintf(line, sizeof(line), "Backtrace:\n");
+	if (len > 0)
+		console_write(line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+}
+
 void backtrace_print(uint64_t rip, uint64_t rbp)
 {
-	console_puts("Backtrace:\n");
+	backtrace_header();
 	backtrace_frame(0, rip, false, "");
 	backtrace_walk(1, rbp);
 }

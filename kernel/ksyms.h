@@ -13,5 +13,7 @@ void backtrace_print(uint64_t rip, uint64_t rbp);
  * pc - 1; note is appended), and the frame-pointer walk numbering from n. */
 void backtrace_frame(int n, uint64_t pc, bool is_return, const char *note);
 void backtrace_walk(int n, uint64_t rbp);
+/* "Backtrace:", with the KASLR offset when the image was moved. */
+void backtrace_header(void);
 
 #endif

@@ -53,13 +53,24 @@ __attribute__((no_stack_protector)) static uint64_t tsc_entropy(void)
 	return h;
 }
 
-__attribute__((no_stack_protector)) void ssp_init(void)
+__attribute__((no_stack_protector)) static uint64_t random64(bool *rd)
 {
 	uint64_t v;
-	from_rdrand = rdrand64(&v);
-	if (!from_rdrand)
+	*rd = rdrand64(&v);
+	if (!*rd)
 		v = tsc_entropy();
-	v = mix(v ^ rdtsc());
+	return mix(v ^ rdtsc());
+}
+
+uint64_t boot_random64(void)
+{
+	bool rd;
+	return random64(&rd);
+}
+
+__attribute__((no_stack_protector)) void ssp_init(void)
+{
+	uint64_t v = random64(&from_rdrand);
 	/* Low byte zero: a runaway string copy stops at the canary's NUL instead of forging it. */
 	v &= ~0xFFull;
 	__stack_chk_guard = v ? v : 0x595e9fbd94fda700ull;

@@ -9,6 +9,9 @@
  * return, so the caller (kmain) is built without one: __attribute__((no_stack_protector)). */
 void ssp_init(void);
 
+/* 64 random bits from the same sources, for KASLR; usable before anything else is set up. */
+uint64_t boot_random64(void);
+
 /* Where the canary came from, for the banner/log: "rdrand" or "tsc". */
 const char *ssp_source(void);
 

@@ -42,7 +42,7 @@ args="-accel $ACCEL -m $MEM -display none -serial mon:stdio -no-reboot"
 [ "$ACCEL" = kvm ] && args="$args -cpu host"
 [ -n "$CONFIG" ] && args="$args -initrd $CONFIG"
 [ -n "${CAPTURE:-}" ] && args="$args -serial file:$CAPTURE"
-[ "${1:-}" = --debug ] && args="$args -s -S"
+[ "${1:-}" = --debug ] && args="$args -s -S" && CMDLINE="kaslr=off $CMDLINE"   # symbols at link addresses
 
 case "$NET" in
 user)

@@ -33,7 +33,7 @@
 #define CR4_SMAP (1ull << 21)
 #define CPUID_EBX 1              /* cpu_has() register index; CPUID.7.0:EBX: SMEP 7, SMAP 20 */
 
-extern uint64_t boot_pml4[512], boot_pdpt[512];
+extern uint64_t boot_pml4[512], boot_pdpt[512], boot_pd[4 * 512];
 extern char _kernel_start[], _etext[], _rodata_start[], _data_start[], _ksyms_start[];
 extern char _bss_start[], _kernel_end[], boot_stack_guard[];
 
@@ -75,6 +75,22 @@ void *mmio_map(uint64_t phys, size_t size)
 	return phys_to_virt(phys);
 }
 
+/* The copy's tables, written through the copy's addresses (still identity-mapped by the live
+ * boot tables): PML4[0] -> PDPT, PDPT[0..3] -> four directories of 2 MiB pages, as boot.S. */
+void arch_boot_map_copy(int64_t delta)
+{
+	uint64_t *pml4 = (uint64_t *)((uintptr_t)boot_pml4 + delta);
+	uint64_t *pdpt = (uint64_t *)((uintptr_t)boot_pdpt + delta);
+	uint64_t *pd = (uint64_t *)((uintptr_t)boot_pd + delta);
+	memset(pml4, 0, PAGE_SIZE);
+	memset(pdpt, 0, PAGE_SIZE);
+	pml4[0] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;
+	for (unsigned g = 0; g < 4; g++)
+		pdpt[g] = (uint64_t)(uintptr_t)(pd + g * 512) | PTE_P | PTE_W;
+	for (uint64_t i = 0; i < 4 * 512; i++)
+		pd[i] = i * LARGE | PTE_P | PTE_W | PTE_PS;
+}
+
 /* Does [base, base+len) overlap memory the firmware calls RAM (usable, ACPI, NVS)? Those
  * stay write-back; everything else in 0..4 GiB is a device hole and gets PCD|PWT. */
 static bool overlaps_ram(const struct boot_info *bi, uint64_t base, uint64_t len)
@@ -113,9 +129,24 @@ static uint64_t small_pte(uint64_t a)
 	return a | PTE_P | PTE_W | nx;                      /* low memory, data, bss, free RAM */
 }
 
+/* A 2 MiB region gets 4 KiB pages when it holds page 0, part of the image (wherever KASLR put
+ * it), a stack guard or the IDT; all other RAM keeps 2 MiB pages. */
+static bool needs_small_pages(uint64_t base)
+{
+	uint64_t end = base + LARGE;
+	if (base == 0 || (base < (uint64_t)_kernel_end && (uint64_t)_kernel_start < end))
+		return true;
+	if (idt_page >= base && idt_page < end)
+		return true;
+	for (unsigned i = 0; i < n_guards; i++)
+		if (guards[i] >= base && guards[i] < end)
+			return true;
+	return false;
+}
+
 static void map_region(const struct boot_info *bi, uint64_t *pde, uint64_t base)
 {
-	if (base < (uint64_t)_kernel_end) {
+	if (needs_small_pages(base)) {
 		uint64_t *pt = table_alloc();
 		for (unsigned i = 0; i < 512; i++) {
 			pt[i] = small_pte(base + i * PAGE_SIZE);

@@ -109,7 +109,7 @@ static bool leaf_return(uint64_t ret, uint64_t rip)
 static void backtrace_dump(const struct trap_frame *tf)
 {
 	int n = 0;
-	dump_printf("Backtrace:\n");
+	backtrace_header();
 	backtrace_frame(n++, tf->rip, false, "");
 	if (stack_ok(tf->rsp) && leaf_return(*(const uint64_t *)(uintptr_t)tf->rsp, tf->rip))
 		backtrace_frame(n++, *(const uint64_t *)(uintptr_t)tf->rsp, true, " (caller of a frameless function)");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test=fault writes to an unmapped address (4 TiB) from test_fault_trigger(): the exception
 # dump must name the fault, decode the error code, show CR2 and the registers, give a
-# symbolised backtrace through the caller into kmain, and leave QEMU with code 3 (status 7).
+# symbolised backtrace through the caller into kmain (with the KASLR offset that maps its
+# addresses back to the ELF), and leave QEMU with code 3 (status 7).
 . "$(dirname "$0")/lib.sh"
 
 qemu_boot_serial fault 60 "test=fault"
@@ -15,6 +16,13 @@ check "fault: registers and control registers dumped" \
 check "fault: backtrace frame 0 in test_fault_trigger" log_has "^  #0 +0x[0-9a-f]{16} test_fault_trigger\+"
 check "fault: backtrace reaches the hook's caller" log_has "^  #[0-9]+ +0x[0-9a-f]{16} run_test_hooks\+"
 check "fault: backtrace reaches kmain" log_has "^  #[0-9]+ +0x[0-9a-f]{16} kmain\+"
+# Under KASLR the dump prints run-time addresses and the offset; address - offset is a link
+# address that addr2line resolves against the ELF on disk.
+off=$(tr -d '\r' < "$LOG" | sed -nE 's/^Backtrace \(kaslr: link address = address - (0x[0-9a-f]+)\):$/\1/p' | head -1)
+pc=$(tr -d '\r' < "$LOG" | sed -nE 's/^  #0 +(0x[0-9a-f]{16}) .*/\1/p' | head -1)
+check "fault: backtrace header gives the KASLR offset" [ -n "$off" ]
+check "fault: frame 0 minus the offset is test_fault_trigger in the ELF (addr2line)" sh -c \
+	"[ -n '$off' ] && [ -n '$pc' ] && addr2line -f -e '$ROOT/build/peregrine.elf' \$(printf '0x%x' \$(($pc - $off))) | head -1 | grep -qx test_fault_trigger"
 check "fault: dump printed once (no recursive fault)" \
 	[ "$(tr -d '\r' < "$LOG" | grep -ac 'EXCEPTION')" = 1 ]
 check "fault: QEMU exited with isa-debug-exit code 3 (status 7)" [ "$QEMU_RC" = 7 ]

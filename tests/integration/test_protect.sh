@@ -28,6 +28,29 @@ check "protect: W^X map installed at boot" \
 	log_has "paging: W\^X map: text [0-9]+K RX, rodata [0-9]+K R, IDT R, 4 guard pages, page 0 unm"
 check "protect: normal boot unaffected (exit 0 -> status 1)" [ "$QEMU_RC" = 1 ]
 
+# KASLR: every boot moves the image to a random page-aligned address below 2 GiB (never the
+# 1 MiB it is linked at); three boots give at least two addresses (the chance that three
+# draws among ~32,000 places give one is about 1 in 10^9). kaslr=off keeps it at 1 MiB.
+kaslr_ok() {
+	[ -n "$1" ] && [ $(($1 % 4096)) = 0 ] && [ $(($1)) -ne $((0x100000)) ] &&
+		[ $(($1)) -lt $((0x80000000)) ] && log_has "^kaslr: image at $1 \(link address \+ 0x[0-9a-f]+, one of [0-9]+ places\)"
+}
+bases=""
+for i in 1 2 3; do
+	qemu_boot_serial protect-kaslr$i 60 "test=exit"
+	b=$(hex_of "^kaslr: image at ")
+	check "kaslr boot $i: image moved to $b" kaslr_ok "$b"
+	check "kaslr boot $i: boots to the end (status 1)" [ "$QEMU_RC" = 1 ]
+	bases="$bases $b"
+done
+check "kaslr: three boots, at least two addresses ($bases )" \
+	[ "$(printf '%s\n' $bases | sort -u | wc -l)" -ge 2 ]
+qemu_boot_serial protect-nokaslr 60 "test=exit kaslr=off"
+check "kaslr=off: the image stays at 1 MiB" log_has "^kaslr: off \(kaslr=off\), image at 0x100000$"
+check "kaslr=off: boots to the end (status 1)" [ "$QEMU_RC" = 1 ]
+qemu_boot_serial protect-kaslr-bad 60 "test=exit kaslr=maybe"
+check "kaslr=maybe stops the boot" log_has "boot stopped: kaslr=maybe: expected on or off"
+
 qemu_boot_serial protect-wx 60 "test=wx-text"
 addr=$(hex_of "test=wx-text: writing to text at")
 check "wx-text: #PF" log_has "EXCEPTION #PF Page Fault \(vector 14\)"
