@@ -4,25 +4,13 @@
 #include <string.h>
 #include "unit.h"
 #include "kernel/kaslr.h"
+#include "bootmap.h"
 
 static struct boot_info bi;
 
-static void map_add(uint64_t base, uint64_t len, uint32_t type)
-{
-	bi.mmap[bi.mmap_count++] = (struct boot_mmap){ base, len, type };
-}
+static void map_add(uint64_t base, uint64_t len, uint32_t type) { bootmap_add(&bi, base, len, type); }
 
-/* The map SeaBIOS gives a 128 MiB guest (as in test_pmm.c). */
-static void setup(void)
-{
-	bi = (struct boot_info){ 0 };
-	map_add(0, 0x9fc00, MMAP_USABLE);
-	map_add(0x9fc00, 0x400, MMAP_RESERVED);
-	map_add(0xf0000, 0x10000, MMAP_RESERVED);
-	map_add(0x100000, 0x7ee0000, MMAP_USABLE);
-	map_add(0x7fe0000, 0x20000, MMAP_RESERVED);
-	map_add(0xfffc0000, 0x40000, MMAP_RESERVED);
-}
+static void setup(void) { bootmap_qemu_128m(&bi); }
 
 static void test_disabled_word(void)
 {

@@ -1,25 +1,13 @@
 /* kernel/pmm.c: free ranges from a memory map, reservations, aligned allocation. */
 #include "unit.h"
 #include "kernel/pmm.h"
+#include "bootmap.h"
 
 static struct boot_info bi;
 
-static void map_add(uint64_t base, uint64_t len, uint32_t type)
-{
-	bi.mmap[bi.mmap_count++] = (struct boot_mmap){ base, len, type };
-}
+static void map_add(uint64_t base, uint64_t len, uint32_t type) { bootmap_add(&bi, base, len, type); }
 
-/* The map QEMU's SeaBIOS gives a 128 MiB guest. */
-static void setup(void)
-{
-	bi = (struct boot_info){ 0 };
-	map_add(0, 0x9fc00, MMAP_USABLE);
-	map_add(0x9fc00, 0x400, MMAP_RESERVED);
-	map_add(0xf0000, 0x10000, MMAP_RESERVED);
-	map_add(0x100000, 0x7ee0000, MMAP_USABLE);
-	map_add(0x7fe0000, 0x20000, MMAP_RESERVED);
-	map_add(0xfffc0000, 0x40000, MMAP_RESERVED);
-}
+static void setup(void) { bootmap_qemu_128m(&bi); }
 
 static void test_init_excludes_low_mem_and_kernel(void)
 {
