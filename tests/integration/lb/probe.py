@@ -37,10 +37,12 @@ def halfclose(host, port):
 
 
 def refused(host, port):
-    """True when the proxy resets the connection right after the handshake."""
+    """True when the proxy resets the connection right after the handshake. The reset can
+    reach the host before connect() returns to this thread (a busy host): Linux then fails
+    the connect itself with ECONNRESET, which is the same refusal."""
     try:
         s = socket.create_connection((host, port), timeout=5)
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     try:
         s.sendall(REQ)
