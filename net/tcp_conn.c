@@ -310,7 +310,8 @@ static const struct { const char *name; size_t off; } stat_fields[] = {
 	F(out_of_window), F(ack_too_new), F(ack_too_old), F(no_ack), F(paws_dropped),
 	F(ooo_queued), F(ooo_dropped), F(dup_data), F(rcv_after_close), F(data_in_syn),
 	F(delayed_acks), F(rto_timeouts), F(conn_timeouts), F(persist_probes), F(fast_retrans),
-	F(dup_acks), F(keepalive_probes), F(timewait_reused), F(out_nobuf),
+	F(dup_acks), F(keepalive_probes), F(timewait_reused), F(out_blocked),
+	F(out_nobuf),
 };
 #undef F
 

@@ -190,8 +190,20 @@ static uint32_t next_len(const struct tcp_conn *c, uint32_t unsent)
 	return len;
 }
 
+/* The segment at snd_nxt was not sent (the interface refused it with its TX ring full, or
+ * the pool was empty) and stays queued. An ACK for data in flight would call us again; with
+ * nothing in flight only the retransmission timer can, or the connection waits forever. */
+static void blocked(struct tcp_conn *c)
+{
+	tcp_stats.out_blocked++;
+	c->xmit_blocked = true;
+	if (!timer_pending(&c->t_rtx))
+		tcp_rtx_arm(c);
+}
+
 void tcp_output(struct tcp_conn *c)
 {
+	c->xmit_blocked = false;
 	if (!may_send_data(c))
 		return;
 	for (;;) {
@@ -205,8 +217,10 @@ void tcp_output(struct tcp_conn *c)
 			return;
 		}
 		uint8_t flags = TCP_ACK | (len && len == unsent ? TCP_PSH : 0) | (fin ? TCP_FIN : 0);
-		if (tcp_send_seg(c, c->snd_nxt, len, flags) < 0)
+		if (tcp_send_seg(c, c->snd_nxt, len, flags) < 0) {
+			blocked(c);
 			return;
+		}
 		if (!c->rtt_timing && c->snd_nxt == c->snd_max) {
 			c->rtt_timing = true;
 			c->rtt_seq = c->snd_nxt;

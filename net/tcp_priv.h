@@ -129,6 +129,7 @@ struct tcp_conn {
 	uint64_t rtt_start;
 	unsigned retries;
 	bool persist;                         /* rtx timer is running as the persist timer */
+	bool xmit_blocked;                    /* tcp_output's last send was refused: retry on rtx */
 	struct timer t_rtx, t_delack, t_misc; /* t_misc: TIME_WAIT or keepalive */
 
 	/* ACK generation */

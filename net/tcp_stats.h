@@ -47,6 +47,7 @@ struct tcp_stats {
 	uint64_t dup_acks;
 	uint64_t keepalive_probes;
 	uint64_t timewait_reused;  /* TIME_WAIT recycled by a new SYN (RFC 6191) */
+	uint64_t out_blocked;      /* data/FIN not sent (TX ring full, no netbuf): timer retries */
 	uint64_t out_nobuf;        /* segment not sent: netbuf pool empty */
 };
 

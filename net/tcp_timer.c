@@ -23,11 +23,13 @@ void tcp_timers_stop(struct tcp_conn *c)
 	timer_cancel(&c->t_misc);
 }
 
-/* RFC 6298 §5.1/5.2/5.3: running while data is outstanding, restarted on new ACKs. */
+/* RFC 6298 §5.1/5.2/5.3: running while data is outstanding, restarted on new ACKs. Also
+ * while tcp_output could not hand a segment to the interface: with nothing in flight no ACK
+ * would ever come back to send it, so the timer is what retries it. */
 void tcp_rtx_arm(struct tcp_conn *c)
 {
 	c->persist = false;
-	if (c->snd_nxt != c->snd_una)
+	if (c->snd_nxt != c->snd_una || c->xmit_blocked)
 		timer_arm(&c->t_rtx, c->rto);
 	else
 		timer_cancel(&c->t_rtx);
@@ -111,6 +113,24 @@ static void rto_expired(struct tcp_conn *c)
 		tcp_rtx_arm(c);
 }
 
+/* Nothing is outstanding, but tcp_output could not send (tcp_output.c blocked()). That is
+ * our own interface, not a loss in the network: no congestion response, just try again,
+ * backed off and bounded like a retransmission so a wedged NIC still ends the connection. */
+static void send_retry(struct tcp_conn *c)
+{
+	if (!c->xmit_blocked)
+		return;                              /* stale: an ACK took everything meanwhile */
+	if (++c->retries > TCP_MAX_RETRIES) {
+		tcp_stats.conn_timeouts++;
+		tcp_conn_drop(c, TCP_CLOSE_TIMEOUT);
+		return;
+	}
+	backoff(c);
+	tcp_output(c);
+	if (!timer_pending(&c->t_rtx))
+		tcp_rtx_arm(c);
+}
+
 static void rtx_fire(struct timer *t)
 {
 	struct tcp_conn *c = container_of(t, struct tcp_conn, t_rtx);
@@ -118,6 +138,8 @@ static void rtx_fire(struct timer *t)
 	bool synced = c->state != TCP_SYN_SENT && c->state != TCP_SYN_RECEIVED;
 	if (c->persist || (synced && c->snd_wnd == 0 && c->snd_queued))
 		persist_probe(c);
+	else if (synced && c->snd_max == c->snd_una)
+		send_retry(c);
 	else
 		rto_expired(c);
 	tcp_conn_release(c);

@@ -31,6 +31,7 @@ struct netbuf;
 struct fake_tx {
 	unsigned count;                 /* frames recorded since fake_netdev_reset() */
 	struct netbuf *frames[FAKE_TX_MAX]; /* owned by the fake until reset/pop */
+	unsigned refuse;                /* refuse this many more xmits, as a full TX ring does */
 };
 extern struct fake_tx fake_tx;
 /* A registered netdev named eth0 with MAC 52:54:00:12:34:56, MTU 1500 (created once). */

@@ -13,7 +13,9 @@ struct fake_tx fake_tx;
 /* Takes ownership like a real driver: recorded, or freed and counted when the record is full. */
 static int fake_xmit(struct netdev *dev, struct netbuf *nb)
 {
-	if (fake_tx.count == FAKE_TX_MAX) {
+	if (fake_tx.count == FAKE_TX_MAX || fake_tx.refuse) {
+		if (fake_tx.refuse)
+			fake_tx.refuse--;
 		dev->stats.tx_ring_full++;
 		dev->stats.tx_dropped++;
 		nb_free(nb);
@@ -60,6 +62,7 @@ void fake_netdev_reset(void)
 	for (unsigned i = 0; i < fake_tx.count; i++)
 		nb_free(fake_tx.frames[i]);
 	fake_tx.count = 0;
+	fake_tx.refuse = 0;
 }
 
 /* The oldest frame, removed from the record (count goes down by one); caller frees. */

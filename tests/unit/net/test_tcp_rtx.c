@@ -283,7 +283,85 @@ static void test_sack_scoreboard_merge(void)
 	fake_netdev_reset();
 }
 
+/* A data segment the interface refuses (TX ring full) with nothing in flight: no ACK will
+ * come to trigger output again, so the retransmission timer must send it, as a first
+ * transmission with no congestion response. */
+static void test_refused_send_retried(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = open_rtt100(&iss);
+	uint32_t cwnd = c->cwnd;
+	fake_tx.refuse = 1;
+	CU_ASSERT_EQUAL(tcp_send(c, "abcd", 4), 4);
+	th_expect_none();
+	CU_ASSERT_EQUAL(tcp_stats.out_blocked, 1);
+	CU_ASSERT_EQUAL(c->snd_nxt, iss + 1);               /* still unsent */
+	CU_ASSERT_TRUE(timer_pending(&c->t_rtx));
+	th_advance_ms(299);
+	th_expect_none();
+	th_advance_ms(1);                                   /* RTO 300 ms */
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.seq, iss + 1);
+	CU_ASSERT_EQUAL(o.len, 4);
+	CU_ASSERT(memcmp(o.data, "abcd", 4) == 0);
+	CU_ASSERT_EQUAL(tcp_stats.retrans_segs, 0);         /* never on the wire before */
+	CU_ASSERT_EQUAL(tcp_stats.rto_timeouts, 0);
+	CU_ASSERT_EQUAL(c->cwnd, cwnd);                     /* our NIC, not the network */
+	CU_ASSERT_EQUAL(c->rto, 600 * NS_PER_MS);           /* backed off like a retry */
+	CU_ASSERT_EQUAL(c->snd_nxt, iss + 5);
+	TH_SEG(.seq = P0, .ack = iss + 5, .flags = TCP_ACK);
+	CU_ASSERT_FALSE(timer_pending(&c->t_rtx));
+	CU_ASSERT_EQUAL(c->retries, 0);
+	fake_netdev_reset();
+}
+
+/* The peer closed, we close: a refused FIN in LAST-ACK is sent by the timer too. */
+static void test_refused_fin_retried(void)
+{
+	uint32_t iss;
+	struct th_out o;
+	struct tcp_conn *c = open_rtt100(&iss);
+	TH_SEG(.seq = P0, .ack = iss + 1, .flags = TCP_FIN | TCP_ACK);
+	CU_ASSERT_FATAL(th_pop(&o));                        /* ACK of their FIN */
+	CU_ASSERT_EQUAL(o.ack, P0 + 1);
+	CU_ASSERT_EQUAL(c->state, TCP_CLOSE_WAIT);
+	fake_tx.refuse = 1;
+	tcp_close(c);
+	CU_ASSERT_EQUAL(c->state, TCP_LAST_ACK);
+	th_expect_none();
+	CU_ASSERT_EQUAL(tcp_stats.out_blocked, 1);
+	th_advance_ms(300);
+	CU_ASSERT_FATAL(th_pop(&o));
+	CU_ASSERT_EQUAL(o.flags, TCP_FIN | TCP_ACK);
+	CU_ASSERT_EQUAL(o.seq, iss + 1);
+	CU_ASSERT_EQUAL(tcp_stats.rto_timeouts, 0);
+	TH_SEG(.seq = P0 + 1, .ack = iss + 2, .flags = TCP_ACK);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 0);               /* LAST-ACK -> CLOSED */
+	fake_netdev_reset();
+}
+
+/* A timer left running after an ACK took everything does nothing when it fires. */
+static void test_stale_timer_harmless(void)
+{
+	uint32_t iss;
+	struct tcp_conn *c = open_rtt100(&iss);
+	uint32_t cwnd = c->cwnd;
+	uint64_t rto = c->rto;
+	timer_arm(&c->t_rtx, c->rto);
+	th_advance_ms(300);
+	th_expect_none();
+	CU_ASSERT_EQUAL(c->cwnd, cwnd);
+	CU_ASSERT_EQUAL(c->rto, rto);
+	CU_ASSERT_EQUAL(tcp_stats.rto_timeouts, 0);
+	CU_ASSERT_FALSE(timer_pending(&c->t_rtx));
+	fake_netdev_reset();
+}
+
 static CU_TestInfo tests[] = {
+	{ "refused send retried by the timer", test_refused_send_retried },
+	{ "refused FIN in LAST-ACK retried", test_refused_fin_retried },
+	{ "stale retransmission timer harmless", test_stale_timer_harmless },
 	{ "RTO back-off and Karn", test_rto_backoff_and_karn },
 	{ "RTO ceiling and giving up", test_rto_ceiling_and_give_up },
 	{ "fast retransmit and NewReno", test_fast_retransmit_newreno },
