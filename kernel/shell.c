@@ -150,10 +150,11 @@ static void cmd_ip_s_link(void)
 		       (unsigned long long)s->tx_packets, (unsigned long long)s->tx_errors,
 		       (unsigned long long)s->tx_dropped);
 		printf("    irqs %llu polls %llu rx_nobuf %llu tx_ring_full %llu rx_bad_len %llu "
-		       "watchdog %llu\n",
+		       "watchdog %llu tx_queued %llu tx_backlog_full %llu\n",
 		       (unsigned long long)s->irqs, (unsigned long long)s->polls,
 		       (unsigned long long)s->rx_nobuf, (unsigned long long)s->tx_ring_full,
-		       (unsigned long long)s->rx_bad_len, (unsigned long long)s->wd_repairs);
+		       (unsigned long long)s->rx_bad_len, (unsigned long long)s->wd_repairs,
+		       (unsigned long long)s->tx_queued, (unsigned long long)s->tx_backlog_full);
 		printf("    frames/poll:");
 		for (int h = 0; h < NETDEV_HIST; h++)
 			printf(" %s:%llu", hist[h], (unsigned long long)s->poll_hist[h]);

@@ -44,6 +44,8 @@ static const struct dev_field dev_fields[] = {
 	D(tx_ring_full, "Transmits that found no free descriptor."),
 	D(rx_bad_len, "Frames of impossible length."),
 	D(wd_repairs, "Lost interrupts and stalled queues the driver watchdog mended."),
+	D(tx_queued, "Frames that waited in the transmit backlog for a free descriptor."),
+	D(tx_backlog_full, "Frames dropped because the transmit backlog was full."),
 };
 static const char *const hist_bucket[NETDEV_HIST] = { "0", "1", "2-3", "4-7", "8-15", "16-31", "32-63", "64" };
 

@@ -19,6 +19,9 @@ int netdev_register(struct netdev *dev)
 	snprintf(dev->name, sizeof(dev->name), "eth%d", ndevs);
 	if (dev->mtu == 0)
 		dev->mtu = 1500;
+	/* The backlog may hold at most an eighth of the pool, so a stuck device cannot starve
+	 * the receive rings and the other interfaces. */
+	dev->txq_max = MIN(NETDEV_TXQ_MAX, nb_pool_total() / 8);
 	devs[ndevs++] = dev;
 	return 0;
 }
@@ -53,22 +56,7 @@ static unsigned hist_bucket(int n)
 	return b;
 }
 
-int netdev_poll_once(struct netdev *dev)
-{
-	int n = dev->ops->poll(dev, NETDEV_BUDGET);
-	dev->stats.polls++;
-	dev->stats.poll_hist[hist_bucket(n)]++;
-	if (n >= NETDEV_BUDGET)
-		return n;       /* busy: stay scheduled, interrupt stays masked (NAPI) */
-	/* Clear first, then unmask: a frame racing in is reported by irq_enable() (the driver
-	 * keeps its interrupt masked then) and we simply stay scheduled for another round. */
-	dev->scheduled = 0;
-	if (dev->ops->irq_enable && dev->ops->irq_enable(dev))
-		dev->scheduled = 1;
-	return n;
-}
-
-int netdev_xmit(struct netdev *dev, struct netbuf *nb)
+static int hand_over(struct netdev *dev, struct netbuf *nb)
 {
 	uint32_t len = nb->len;
 	if (unlikely(netdev_capture_hook != NULL))   /* before xmit: the driver owns nb after */
@@ -78,4 +66,92 @@ int netdev_xmit(struct netdev *dev, struct netbuf *nb)
 	dev->stats.tx_packets++;
 	dev->stats.tx_bytes += len;
 	return 0;
+}
+
+static void txq_timer_fire(struct timer *t)
+{
+	struct netdev *dev = container_of(t, struct netdev, txq_timer);
+	if (dev->txq_head)
+		dev->scheduled = 1;
+}
+
+/* A backlog waits for the device to take frames. Spinning on a full ring would only take
+ * the CPU from the device (under TCG the vCPU and QEMU's I/O share the host's cores), so
+ * look again after one timer tick (about 1 ms), or earlier when a receive interrupt
+ * schedules a poll anyway. */
+static void txq_recheck_later(struct netdev *dev)
+{
+	if (!dev->txq_timer.fn)
+		timer_init(&dev->txq_timer, txq_timer_fire);
+	if (!timer_pending(&dev->txq_timer))
+		timer_arm(&dev->txq_timer, 1);
+}
+
+/* Send what waited, oldest first, while the ring has room (poll has just reclaimed it).
+ * Returns how many went to the driver. */
+static unsigned tx_drain(struct netdev *dev)
+{
+	unsigned n = 0;
+	while (dev->txq_head && dev->ops->tx_ready(dev)) {
+		struct netbuf *nb = dev->txq_head;
+		dev->txq_head = nb->next;
+		if (!dev->txq_head)
+			dev->txq_tail = NULL;
+		dev->txq_len--;
+		nb->next = NULL;
+		hand_over(dev, nb);
+		n++;
+	}
+	return n;
+}
+
+int netdev_poll_once(struct netdev *dev)
+{
+	int n = dev->ops->poll(dev, NETDEV_BUDGET);
+	dev->stats.polls++;
+	dev->stats.poll_hist[hist_bucket(n)]++;
+	bool tx_moved = dev->txq_head && tx_drain(dev) > 0;
+	if (dev->txq_head && !tx_moved)
+		txq_recheck_later(dev);
+	if (n >= NETDEV_BUDGET)
+		return n;       /* busy: stay scheduled, interrupt stays masked (NAPI) */
+	/* Clear first, then unmask: a frame racing in is reported by irq_enable() (the driver
+	 * keeps its interrupt masked then) and we simply stay scheduled for another round. */
+	dev->scheduled = 0;
+	if (dev->ops->irq_enable && dev->ops->irq_enable(dev))
+		dev->scheduled = 1;
+	if (tx_moved && dev->txq_head)
+		dev->scheduled = 1;   /* the device is taking frames: keep feeding it */
+	return n;
+}
+
+/* The ring is full: keep the frame in order behind the others, bounded by txq_max. */
+static int tx_backlog(struct netdev *dev, struct netbuf *nb)
+{
+	if (dev->txq_len >= dev->txq_max) {
+		dev->stats.tx_backlog_full++;
+		dev->stats.tx_dropped++;
+		nb_free(nb);
+		return -1;
+	}
+	nb->next = NULL;
+	if (dev->txq_tail)
+		dev->txq_tail->next = nb;
+	else
+		dev->txq_head = nb;
+	dev->txq_tail = nb;
+	dev->txq_len++;
+	dev->stats.tx_queued++;
+	txq_recheck_later(dev);
+	return 0;
+}
+
+int netdev_xmit(struct netdev *dev, struct netbuf *nb)
+{
+	if (dev->ops->tx_ready && (dev->txq_head || !dev->ops->tx_ready(dev))) {
+		if (!dev->txq_head)
+			dev->stats.tx_ring_full++;
+		return tx_backlog(dev, nb);
+	}
+	return hand_over(dev, nb);
 }

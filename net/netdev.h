@@ -7,10 +7,12 @@
 
 #include "net/compiler.h"
 #include "net/netbuf.h"
+#include "kernel/timer.h"
 
 #define NETDEV_MAX       8
 #define NETDEV_BUDGET    64   /* frames per poll before yielding to other devices/timers */
 #define NETDEV_HIST      8    /* frames-per-poll histogram: 0,1,2-3,4-7,8-15,16-31,32-63,64 */
+#define NETDEV_TXQ_MAX   256  /* frames held while the ring is full (txqueuelen), see txq_max */
 
 struct netdev_stats {
 	/* ip -s link */
@@ -23,6 +25,8 @@ struct netdev_stats {
 	uint64_t tx_ring_full;     /* xmit found no free descriptor */
 	uint64_t rx_bad_len;       /* frame shorter than Ethernet header or over buffer */
 	uint64_t wd_repairs;       /* driver watchdog: a lost interrupt or a stalled queue mended */
+	uint64_t tx_queued;        /* frames that waited in the backlog for a descriptor */
+	uint64_t tx_backlog_full;  /* frames dropped because the backlog was full too */
 	uint64_t poll_hist[NETDEV_HIST];
 };
 
@@ -33,6 +37,10 @@ struct netdev_ops {
 	/* Transmit one frame (nb->data at the Ethernet header). Always takes ownership:
 	 * on a full ring the frame is freed and counted in tx_ring_full/tx_dropped. Returns 0/-1. */
 	int (*xmit)(struct netdev *dev, struct netbuf *nb);
+	/* Optional: reclaim finished transmits and say whether xmit() would find a descriptor
+	 * now. With it netdev_xmit() holds frames in a bounded backlog while the ring is full,
+	 * as a qdisc does, instead of dropping them. */
+	bool (*tx_ready)(struct netdev *dev);
 	/* Receive up to budget frames, passing each to net_rx(); reclaim finished tx.
 	 * Returns frames received. */
 	int (*poll)(struct netdev *dev, int budget);
@@ -64,6 +72,11 @@ struct netdev {
 	const char *driver;           /* "e1000", "virtio-net", ... */
 	struct netdev_ipv4 ip;
 	struct netdev_stats stats;
+	/* transmit backlog (FIFO through nb->next), drained by netdev_poll_once() */
+	struct netbuf *txq_head, *txq_tail;
+	unsigned txq_len;
+	unsigned txq_max;             /* NETDEV_TXQ_MAX, or less in a small pool (register) */
+	struct timer txq_timer;       /* polls again while the ring stays full */
 };
 
 /* Add dev to the interface table and name it ethN. Returns 0, or -1 when NETDEV_MAX is reached. */
@@ -84,7 +97,9 @@ static inline void netdev_schedule(struct netdev *dev)
  * Returns frames received. */
 int netdev_poll_once(struct netdev *dev);
 
-/* Send a frame on dev (nb->data at the Ethernet header). Takes ownership. Counts tx stats. */
+/* Send a frame on dev (nb->data at the Ethernet header). Takes ownership. Counts tx stats.
+ * With the ring full the frame waits in the backlog (0 is returned) and the device stays
+ * scheduled until it drains; -1 when it was dropped (backlog full, or the driver refused). */
 int netdev_xmit(struct netdev *dev, struct netbuf *nb);
 
 /* The receive entry of the stack (net/ether.c): takes ownership of nb. */

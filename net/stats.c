@@ -79,10 +79,12 @@ static void print_dev(const struct netdev *d)
 	       (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 	       (unsigned long long)s->rx_dropped, (unsigned long long)s->rx_errors,
 	       (unsigned long long)s->rx_nobuf);
-	printf("    TX: packets %llu bytes %llu dropped %llu errors %llu ring_full %llu\n",
+	printf("    TX: packets %llu bytes %llu dropped %llu errors %llu ring_full %llu queued %llu "
+	       "backlog_full %llu\n",
 	       (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 	       (unsigned long long)s->tx_dropped, (unsigned long long)s->tx_errors,
-	       (unsigned long long)s->tx_ring_full);
+	       (unsigned long long)s->tx_ring_full, (unsigned long long)s->tx_queued,
+	       (unsigned long long)s->tx_backlog_full);
 	printf("    irqs %llu polls %llu per-poll 0:%llu 1:%llu 2-3:%llu 4-7:%llu 8-15:%llu "
 	       "16-31:%llu 32-63:%llu 64:%llu\n",
 	       (unsigned long long)s->irqs, (unsigned long long)s->polls,

@@ -335,6 +335,14 @@ static void tx_reclaim(struct e1000 *e)
 	e->tx_clean = c;
 }
 
+/* netdev_xmit() asks before each frame, so a full ring holds frames in its backlog. */
+static bool e1000_tx_ready(struct netdev *dev)
+{
+	struct e1000 *e = dev->priv;
+	tx_reclaim(e);
+	return (uint16_t)((e->tx_tail + 1) % TX_RING_SIZE) != e->tx_clean;
+}
+
 /* Takes ownership of nb on every path: queued on the ring, or freed and counted. */
 static int e1000_xmit(struct netdev *dev, struct netbuf *nb)
 {
@@ -497,6 +505,7 @@ static int e1000_open(struct netdev *dev)
 static const struct netdev_ops e1000_ops = {
 	.open = e1000_open,
 	.xmit = e1000_xmit,
+	.tx_ready = e1000_tx_ready,
 	.poll = e1000_poll,
 	.irq_enable = e1000_irq_enable,
 	.irq_disable = e1000_irq_disable,

@@ -229,6 +229,14 @@ static void tx_unstall(struct vnet *vn)
 	vp_notify(&vn->vp, &vn->txq);
 }
 
+/* netdev_xmit() asks before each frame, so a full ring holds frames in its backlog. */
+static bool vnet_tx_ready(struct netdev *dev)
+{
+	struct vnet *vn = dev->priv;
+	tx_reclaim(vn);
+	return vn->txq.num_free > 0;
+}
+
 /* Takes nb in every case: queued for the device (freed when it is done) or freed here. */
 static int vnet_xmit(struct netdev *dev, struct netbuf *nb)
 {
@@ -362,6 +370,7 @@ static int vnet_open(struct netdev *dev)
 static const struct netdev_ops vnet_ops = {
 	.open = vnet_open,
 	.xmit = vnet_xmit,
+	.tx_ready = vnet_tx_ready,
 	.poll = vnet_poll,
 	.irq_enable = vnet_irq_enable,
 	.irq_disable = vnet_irq_disable,
