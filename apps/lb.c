@@ -36,6 +36,8 @@ struct lb_side {
 	struct netbuf *q_head, *q_tail;
 	bool fin_rcvd;               /* this connection's peer sent FIN */
 	bool shut;                   /* our FIN queued on this connection */
+	uint32_t mark_acked, mark_rcvd; /* tcp_conn_progress() at the last idle look */
+	uint64_t seen_ns;            /* when those marks last moved */
 };
 
 enum lb_pair_state { PAIR_FREE, PAIR_CONNECTING, PAIR_SPLICED };
@@ -48,11 +50,13 @@ struct lb_pair {
 	uint32_t tries;              /* retries used */
 	uint32_t client_addr;
 	struct timer t_conn;         /* connect timeout */
+	struct timer t_idle;         /* idle look, every idle_look_ms() */
 	struct lb_pair *next_free;
 };
 
 struct lb_srv_stats {
 	uint64_t stot, bin, bout, econ, eresp, wretr;
+	uint64_t idle_timeouts;      /* pairs ended because this server's side went quiet */
 	uint64_t chk_total, chk_fail, chk_down;   /* checks run, failed, up->down transitions */
 	uint64_t lastchg_ns;
 	const char *last_chk;        /* HAProxy's check result text, e.g. "Layer4 timeout" */
@@ -64,6 +68,7 @@ struct lb_fe_stats {
 	uint64_t scur, stot, bin, bout, refused;  /* refused: pair pool full */
 	uint64_t be_refused;         /* no server could take the client (all down/full/failed) */
 	uint64_t pool_nb_drop;       /* data for a side that is gone, dropped */
+	uint64_t idle_timeouts;      /* pairs ended because the client's side went quiet */
 };
 
 /* One health check of one server: at most one probe in flight. */
@@ -103,6 +108,7 @@ static void side_flush_q(struct lb_side *s)
 static void pair_release(struct lb_pair *p)
 {
 	timer_cancel(&p->t_conn);
+	timer_cancel(&p->t_idle);
 	side_flush_q(&p->cli);
 	side_flush_q(&p->srv);
 	if (p->sidx >= 0)
@@ -260,6 +266,58 @@ static void srv_closed(struct tcp_conn *c, int reason, void *arg)
 static const struct tcp_callbacks cli_cbs = { .recv = cli_recv, .sent = cli_sent, .closed = cli_closed };
 static const struct tcp_callbacks srv_cbs = { .recv = srv_recv, .sent = srv_sent, .closed = srv_closed };
 
+/* ---- idle timeouts (lb.timeout.client / lb.timeout.server) ---- */
+
+/* A side is idle while its peer makes no progress: nothing new received from it and nothing
+ * new acknowledged by it (a stalled reader counts, as HAProxy's write timeout). Progress is
+ * looked at every quarter of the smaller timeout (at least LB_TIMEOUT_MIN_MS), so a side is
+ * cut between T and 1.25 T after it went quiet; the pair then ends with RST both ways. */
+static uint32_t idle_look_ms(void)
+{
+	uint32_t a = conf.client_timeout_ms, b = conf.server_timeout_ms;
+	uint32_t t = !a ? b : !b ? a : MIN(a, b);
+	return MAX(t / 4, LB_TIMEOUT_MIN_MS);
+}
+
+static void side_mark(struct lb_side *s, uint64_t now)
+{
+	tcp_conn_progress(s->c, &s->mark_acked, &s->mark_rcvd);
+	s->seen_ns = now;
+}
+
+/* Whether s has been quiet for tmo_ms (0 = no timeout); updates its marks when it moved. */
+static bool side_idle(struct lb_side *s, uint32_t tmo_ms, uint64_t now)
+{
+	uint32_t a, r;
+	if (!tmo_ms || !s->c)
+		return false;
+	tcp_conn_progress(s->c, &a, &r);
+	if (a != s->mark_acked || r != s->mark_rcvd) {
+		s->mark_acked = a, s->mark_rcvd = r, s->seen_ns = now;
+		return false;
+	}
+	return now - s->seen_ns >= (uint64_t)tmo_ms * NS_PER_MS;
+}
+
+static void idle_look(struct timer *t)
+{
+	struct lb_pair *p = container_of(t, struct lb_pair, t_idle);
+	uint64_t now = time_now_ns();
+	if (p->state == PAIR_FREE)
+		return;
+	if (side_idle(&p->cli, conf.client_timeout_ms, now)) {
+		fe.idle_timeouts++;
+		pair_abort(p);
+		return;
+	}
+	if (p->state == PAIR_SPLICED && side_idle(&p->srv, conf.server_timeout_ms, now)) {
+		sst[p->sidx].idle_timeouts++;
+		pair_abort(p);
+		return;
+	}
+	timer_arm(t, (uint64_t)idle_look_ms() * NS_PER_MS);
+}
+
 /* ---- connecting to a server, with retries ---- */
 
 /* The attempt on p->sidx failed (refused, timed out, or no TCB): exclude that server and try
@@ -296,6 +354,7 @@ static void srv_connected(struct tcp_conn *c, int err, void *arg)
 	tcp_set_keepalive(c, LB_KA_IDLE_MS, LB_KA_INTVL_MS, LB_KA_COUNT);
 	p->state = PAIR_SPLICED;
 	sst[p->sidx].stot++;
+	side_mark(&p->srv, time_now_ns());
 	side_flush(p, &p->srv);                 /* what the client sent meanwhile, maybe its FIN */
 	if (p->state == PAIR_SPLICED)
 		side_flush(p, &p->cli);
@@ -369,6 +428,10 @@ static void lb_accept(struct tcp_conn *c, void *arg)
 	tcp_set_manual_window(c, true);         /* nothing is acknowledged to the app before a server takes it */
 	tcp_set_nodelay(c, true);
 	tcp_set_keepalive(c, LB_KA_IDLE_MS, LB_KA_INTVL_MS, LB_KA_COUNT);
+	if (conf.client_timeout_ms || conf.server_timeout_ms) {
+		side_mark(&p->cli, time_now_ns());
+		timer_arm(&p->t_idle, (uint64_t)idle_look_ms() * NS_PER_MS);
+	}
 	pair_connect(p);
 }
 
@@ -581,8 +644,13 @@ static void stats_print(void)
 	tot[C_LASTCHG] = secs_since(start_ns);
 	tot[C_REFUSED] = fe.be_refused;
 	row_print(LB_BE_NAME, "BACKEND", servers_up() ? "UP" : "DOWN", wsum, tot, lb_algo_name(conf.algo));
-	printf("pairs %u (in use %llu), data dropped for a closed side %llu\n", (unsigned)npairs,
-	       (unsigned long long)fe.scur, (unsigned long long)fe.pool_nb_drop);
+	uint64_t srv_idle = 0;
+	for (unsigned i = 0; i < conf.nserv; i++)
+		srv_idle += sst[i].idle_timeouts;
+	printf("pairs %u (in use %llu), data dropped for a closed side %llu, "
+	       "idle timeouts client %llu server %llu\n", (unsigned)npairs,
+	       (unsigned long long)fe.scur, (unsigned long long)fe.pool_nb_drop,
+	       (unsigned long long)fe.idle_timeouts, (unsigned long long)srv_idle);
 }
 
 static int lb_shell(int argc, char **argv)
@@ -619,7 +687,7 @@ static void metric_srv(struct mbuf *m, const char *name, const char *type, int w
 		struct lb_srv_stats *st = &sst[i];
 		uint64_t v[] = { sv->cur_conns, st->stot, st->bin, st->bout, st->econ, st->eresp,
 				 st->wretr, sv->health.up, sv->weight, st->chk_fail, st->chk_down,
-				 st->chk_total };
+				 st->chk_total, st->idle_timeouts };
 		mput(m, "haproxy_server_%s{proxy=\"%s\",server=\"%s\"} %llu\n", name, LB_BE_NAME,
 		     sv->name, (unsigned long long)v[which]);
 	}
@@ -636,7 +704,7 @@ static size_t lb_metrics(char *buf, size_t cap)
 		{ "connection_errors_total", "counter" }, { "response_errors_total", "counter" },
 		{ "retry_warnings_total", "counter" }, { "up", "gauge" }, { "weight", "gauge" },
 		{ "check_failures_total", "counter" }, { "check_up_down_total", "counter" },
-		{ "checks_total", "counter" },
+		{ "checks_total", "counter" }, { "idle_timeouts_total", "counter" },
 	};
 	const char *fl = "{proxy=\"" LB_FE_NAME "\"}";
 	mput(&m, "# TYPE haproxy_frontend_current_sessions gauge\nhaproxy_frontend_current_sessions%s %llu\n", fl, (unsigned long long)fe.scur);
@@ -645,6 +713,7 @@ static size_t lb_metrics(char *buf, size_t cap)
 	mput(&m, "# TYPE haproxy_frontend_bytes_in_total counter\nhaproxy_frontend_bytes_in_total%s %llu\n", fl, (unsigned long long)fe.bin);
 	mput(&m, "# TYPE haproxy_frontend_bytes_out_total counter\nhaproxy_frontend_bytes_out_total%s %llu\n", fl, (unsigned long long)fe.bout);
 	mput(&m, "# TYPE haproxy_frontend_denied_connections_total counter\nhaproxy_frontend_denied_connections_total%s %llu\n", fl, (unsigned long long)fe.refused);
+	mput(&m, "# TYPE haproxy_frontend_idle_timeouts_total counter\nhaproxy_frontend_idle_timeouts_total%s %llu\n", fl, (unsigned long long)fe.idle_timeouts);
 	mput(&m, "# TYPE haproxy_backend_active_servers gauge\nhaproxy_backend_active_servers{proxy=\"%s\"} %u\n", LB_BE_NAME, servers_up());
 	mput(&m, "# TYPE haproxy_backend_up gauge\nhaproxy_backend_up{proxy=\"%s\"} %u\n", LB_BE_NAME, servers_up() ? 1u : 0u);
 	mput(&m, "# TYPE haproxy_backend_refused_total counter\nhaproxy_backend_refused_total{proxy=\"%s\"} %llu\n", LB_BE_NAME, (unsigned long long)fe.be_refused);
@@ -658,7 +727,8 @@ static size_t lb_metrics(char *buf, size_t cap)
 static int load_conf(const struct config *cfg)
 {
 	static const char *const keys[] = { "lb.frontend", "lb.balance", "lb.check", "lb.retries",
-					    "lb.timeout.connect" };
+					    "lb.timeout.connect", "lb.timeout.client",
+					    "lb.timeout.server" };
 	char err[128];
 	const char *v;
 	lb_conf_defaults(&conf);
@@ -695,6 +765,7 @@ static int lb_start(const struct config *cfg)
 	}
 	for (uint32_t i = npairs; i-- > 0;) {
 		timer_init(&pairs[i].t_conn, conn_timeout);
+		timer_init(&pairs[i].t_idle, idle_look);
 		pairs[i].sidx = -1;
 		pairs[i].next_free = free_pairs;
 		free_pairs = &pairs[i];
@@ -713,6 +784,9 @@ static int lb_start(const struct config *cfg)
 		 conf.fe_port, conf.nserv, lb_algo_name(conf.algo),
 		 conf.check == LB_CHECK_HTTP ? "http" : conf.check == LB_CHECK_TCP ? "tcp" : "none",
 		 (unsigned)npairs);
+	log_info("lb: idle timeouts client %u ms, server %u ms (0: none), connect %u ms",
+		 (unsigned)conf.client_timeout_ms, (unsigned)conf.server_timeout_ms,
+		 (unsigned)conf.connect_timeout_ms);
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #define LB_INTER_MAX_MS  3600000u
 #define LB_TIMEOUT_MIN_MS 10u      /* check timeout and connect timeout */
 #define LB_TIMEOUT_MAX_MS 60000u
+#define LB_IDLE_MAX_MS   86400000u /* client/server idle timeouts: up to 24 h */
 #define LB_HTTP_LINE_MAX 128       /* status line bytes before lb_http_status gives up */
 
 enum lb_algo {
@@ -63,12 +64,15 @@ struct lb_conf {
 	uint8_t rise, fall;          /* defaults 2 and 3 (HAProxy's) */
 	uint32_t retries;            /* connect failures retried on another server; default 2 */
 	uint32_t connect_timeout_ms; /* default 2000 */
+	uint32_t client_timeout_ms;  /* idle client side; 0 = none (the default, as HAProxy) */
+	uint32_t server_timeout_ms;  /* idle server side; 0 = none */
 	unsigned nserv;
 	struct lb_server srv[LB_MAX_SERVERS];
 };
 
 /* Parse one configuration value into c (key is "lb.frontend", "lb.balance", "lb.server",
- * "lb.check", "lb.retries", "lb.timeout.connect" — see README "Load balancer"). Returns 0, or -1
+ * "lb.check", "lb.retries", "lb.timeout.connect", "lb.timeout.client", "lb.timeout.server" —
+ * see README "Load balancer"). Returns 0, or -1
  * with an exact message in err, e.g. "lb.server: weight must be 0..256". */
 void lb_conf_defaults(struct lb_conf *c);
 int lb_conf_line(struct lb_conf *c, const char *key, const char *val, char *err, size_t errlen);

@@ -59,17 +59,23 @@ static int parse_u32(const char *s, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-/* "N" (milliseconds, as HAProxy), "Nms" or "Ns", within [min, max] milliseconds. */
+/* "N" (milliseconds, as HAProxy), "Nms", "Ns", "Nm" or "Nh", within [min, max] milliseconds. */
 static int parse_ms(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
 	char num[12];
 	size_t n = strspn(s, "0123456789");
-	uint32_t mult = 1, v;
+	uint32_t mult, v;
 	if (n == 0 || n >= sizeof(num))
 		return -1;
-	if (!strcmp(s + n, "s"))
+	if (!s[n] || !strcmp(s + n, "ms"))
+		mult = 1;
+	else if (!strcmp(s + n, "s"))
 		mult = 1000;
-	else if (strcmp(s + n, "ms") && s[n])
+	else if (!strcmp(s + n, "m"))
+		mult = 60000;
+	else if (!strcmp(s + n, "h"))
+		mult = 3600000;
+	else
 		return -1;
 	memcpy(num, s, n);
 	num[n] = 0;
@@ -340,6 +346,16 @@ int lb_conf_line(struct lb_conf *c, const char *key, const char *val, char *err,
 	if (!strcmp(key, "lb.timeout.connect")) {
 		if (ws.n != 1 || parse_ms(ws.w[0], LB_TIMEOUT_MIN_MS, LB_TIMEOUT_MAX_MS, &c->connect_timeout_ms))
 			return fail(err, errlen, key, "must be 10ms..60s", NULL);
+		return 0;
+	}
+	if (!strcmp(key, "lb.timeout.client") || !strcmp(key, "lb.timeout.server")) {
+		bool cli = !strcmp(key, "lb.timeout.client");
+		uint32_t *t = cli ? &c->client_timeout_ms : &c->server_timeout_ms;
+		if (ws.n != 1 || (strcmp(ws.w[0], "0") &&
+				  parse_ms(ws.w[0], LB_TIMEOUT_MIN_MS, LB_IDLE_MAX_MS, t)))
+			return fail(err, errlen, key, "must be 0 (none) or 10ms..24h", NULL);
+		if (!strcmp(ws.w[0], "0"))
+			*t = 0;
 		return 0;
 	}
 	return fail(err, errlen, key, "unknown key", NULL);

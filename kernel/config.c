@@ -10,6 +10,7 @@ struct config kconfig;
 static const char *const known_keys[] = {
 	"app", "ip", "eth*.ip", "gw", "route", "log", "config", "test", "echo.port",
 	"lb.frontend", "lb.balance", "lb.server", "lb.check", "lb.retries", "lb.timeout.connect",
+	"lb.timeout.client", "lb.timeout.server",
 	"metrics.port", "tcp.max_conns", "ip.forward", "conntrack.max",
 	"router.lan", "router.wan", "router.masquerade", "router.forward", "kaslr",
 	NULL,

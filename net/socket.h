@@ -71,5 +71,10 @@ struct tcp_conn *tcp_connect(uint32_t dst, uint16_t dport, const struct tcp_call
 /* Addresses of a connection (host order). */
 void tcp_conn_addrs(const struct tcp_conn *c, uint32_t *laddr, uint16_t *lport,
 		    uint32_t *raddr, uint16_t *rport);
+/* Progress marks of c: the sequence number the peer has acknowledged and the next in-order
+ * sequence number expected from it. Either moves only when the peer makes progress (new
+ * data or FIN received, our data acknowledged); keepalive probes and their answers move
+ * neither, so two equal readings mean the peer did nothing in between. */
+void tcp_conn_progress(const struct tcp_conn *c, uint32_t *acked, uint32_t *received);
 
 #endif

@@ -189,6 +189,11 @@ void tcp_conn_addrs(const struct tcp_conn *c, uint32_t *laddr, uint16_t *lport,
 	*laddr = c->laddr, *lport = c->lport, *raddr = c->raddr, *rport = c->rport;
 }
 
+void tcp_conn_progress(const struct tcp_conn *c, uint32_t *acked, uint32_t *received)
+{
+	*acked = c->snd_una, *received = c->rcv_nxt;
+}
+
 static uint16_t pick_port(uint32_t src, uint32_t dst, uint16_t dport)
 {
 	for (unsigned i = 0; i < 65536u - TCP_EPHEMERAL_LO; i++) {

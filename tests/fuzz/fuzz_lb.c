@@ -8,7 +8,8 @@
 #include "apps/lb.h"
 
 static const char *const keys[] = {
-	"lb.frontend", "lb.balance", "lb.server", "lb.check", "lb.retries", "lb.timeout.connect", "lb.bogus",
+	"lb.frontend", "lb.balance", "lb.server", "lb.check", "lb.retries", "lb.timeout.connect",
+	"lb.timeout.client", "lb.timeout.server", "lb.bogus",
 };
 
 /* One config line per '\n'; returns how many were accepted. */

@@ -2,7 +2,8 @@
 # The load balancer (app=lb) in front of three nginx backends: distribution over 300 fresh
 # connections per algorithm and weights, maglev stickiness, wrk through the LB and direct,
 # a backend stopped under load (no errors after fall*inter) and restarted (traffic after
-# rise*inter), all backends down (a quick reset, no hang), `lb stats` and /metrics.
+# rise*inter), all backends down (a quick reset, no hang), retries, maxconn, Layer7 check
+# failures, idle client/server timeouts, `lb stats` and /metrics.
 # Topology: one namespace holding the tap with the client address and the three backend
 # addresses (one L2 segment); the guest reaches the backends directly. Needs root.
 . "$(dirname "$0")/lib.sh"
@@ -10,7 +11,7 @@
 NIC=${NIC:-e1000}
 NS=pglb$$
 TAP=pglt$$
-GUEST=10.79.0.2                         # the first boot's; each boot takes the next (see boot_lb)
+GUEST=10.79.0.41                        # the first boot's; each boot takes the next (see boot_lb)
 BOOTS=0
 CLIENT=10.79.0.1
 CLIENT2=10.79.0.21                      # a second client address for maglev
@@ -123,7 +124,7 @@ done
 boot_lb() {
 	qemu_stop
 	BOOTS=$((BOOTS + 1))
-	GUEST=10.79.0.$((BOOTS + 1))
+	GUEST=10.79.0.$((BOOTS + 40))            # .41 up: clear of the clients and servers below .40
 	cat > "$WD/$1.conf" <<EOC
 app=lb
 ip=$GUEST/24
@@ -379,6 +380,50 @@ else
 	fail "lb-l7" "boot"
 fi
 EXTRA=""
+
+# Idle timeouts (lb.timeout.client 2s, lb.timeout.server 2s): a client that sends nothing is
+# cut between 2 and 2.5 s (looked at every 0.5 s; up to 4 s allowed for a busy host); a
+# request sent one byte every 0.5 s and a download read at 2 MB/s for 4 s both finish,
+# because the timer measures quiet, not age. Then a server that accepts and never answers
+# (web1-3 drained, only "stuck" in service) is cut by the server timeout, counted per server.
+IDLE="lb.timeout.client=2s
+lb.timeout.server=2s"
+if EXTRA="$IDLE" boot_lb lb-idle roundrobin 1 1 1; then
+	check "lb-idle-logged" log_has "lb: idle timeouts client 2000 ms, server 2000 ms"
+	out=$(in_ns "$NS" python3 "$HELPERS/probe.py" idle "$GUEST" 80); echo "idle client: $out"
+	check "lb-idle-client-cut" sh -c "echo '$out' | awk '\$1 == \"closed\" && \$3 >= 1.9 && \$3 <= 4 { ok = 1 } END { exit !ok }'"
+	out=$(in_ns "$NS" python3 "$HELPERS/probe.py" trickle "$GUEST" 80 0.5); echo "trickled request: $out"
+	check "lb-idle-trickle-served" sh -c "echo '$out' | grep -qxE 'HTTP/1.1 200 OK web[123]'"
+	rm -f "$WD/got.bin"
+	in_ns "$NS" curl -s --max-time 30 --limit-rate 2M -r 0-8388607 -o "$WD/got.bin" "http://$GUEST/big.bin"
+	check "lb-idle-slow-download" sh -c "head -c 8388608 '$BIG' | cmp -s - '$WD/got.bin'"
+	met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
+	echo "$met" | grep idle_timeouts
+	check "lb-idle-counted" sh -c "echo '$met' | grep -qx 'haproxy_frontend_idle_timeouts_total{proxy=\"fe\"} 1' &&
+		[ \"\$(echo '$met' | grep -c '^haproxy_server_idle_timeouts_total{.*} 0\$')\" = 3 ]"
+	console_send "lb stats"
+	check "lb-idle-stats" wait_log "idle timeouts client 1 server 0\$" 5
+else
+	fail "lb-idle" "boot"
+fi
+STUCK=10.79.0.16
+ip -n "$NS" addr add "$STUCK/24" dev "$TAP" || fail "lb-setup" "address $STUCK"
+ip netns exec "$NS" python3 -c "import socket, time
+s = socket.socket(); s.bind(('$STUCK', $PORT)); s.listen(64); time.sleep(120)" &
+NGINX_PIDS="$NGINX_PIDS $!"
+if EXTRA="lb.timeout.client=30s
+lb.timeout.server=2s
+lb.server=stuck $STUCK:$PORT" CHECK="tcp inter 60s" boot_lb lb-idle-srv roundrobin 0 0 0; then
+	out=$(in_ns "$NS" python3 "$HELPERS/probe.py" stall "$GUEST" 80); echo "server never answers: $out"
+	check "lb-idle-server-cut" sh -c "echo '$out' | awk '\$1 == \"closed\" && \$3 >= 1.9 && \$3 <= 4 { ok = 1 } END { exit !ok }'"
+	met=$(in_ns "$NS" curl -s --max-time 5 "http://$GUEST:9100/metrics")
+	echo "$met" | grep idle_timeouts
+	check "lb-idle-server-counted" sh -c "echo '$met' | grep -qx 'haproxy_server_idle_timeouts_total{proxy=\"be\",server=\"stuck\"} 1' &&
+		echo '$met' | grep -qx 'haproxy_frontend_idle_timeouts_total{proxy=\"fe\"} 0'"
+else
+	fail "lb-idle-srv" "boot"
+fi
+EXTRA="" CHECK=""
 
 if boot_lb lb-maglev maglev 1 1 1; then
 	a=$(dist 50); b=$(dist 50 --src "$CLIENT2")

@@ -8,6 +8,11 @@
                                  connection (SO_LINGER 0); prints the bytes read
   probe.py maxconn HOST PORT K   hold K connections, check the K+1th is reset, free one,
                                  check a new one works; prints "held K refused R reused ok|fail"
+  probe.py idle HOST PORT        connect and send nothing; prints "closed after S s" (S to
+                                 0.1 s) when the proxy ends it, "open after 20 s" otherwise
+  probe.py stall HOST PORT       send a request, then wait; the same output as idle
+  probe.py trickle HOST PORT GAP send a short request one byte every GAP seconds; prints
+                                 the reply's status line and body
 """
 import socket
 import struct
@@ -108,6 +113,41 @@ def maxconn(host, port, k):
     print("held %d refused %d reused %s" % (k, nref, "ok" if ok else "fail"))
 
 
+def closed_after(s, t0):
+    """Seconds from t0 until the proxy ends s (FIN or RST), or None after 20 s."""
+    s.settimeout(20)
+    try:
+        while s.recv(4096):
+            pass
+    except ConnectionResetError:
+        pass
+    except socket.timeout:
+        return None
+    return time.monotonic() - t0
+
+
+def idle(host, port, request):
+    s = socket.create_connection((host, port), timeout=5)
+    t0 = time.monotonic()
+    if request:
+        s.sendall(REQ)
+    t = closed_after(s, t0)
+    s.close()
+    print("open after 20 s" if t is None else "closed after %.1f s" % t)
+
+
+def trickle(host, port, gap):
+    s = socket.create_connection((host, port), timeout=5)
+    for b in b"GET /id HTTP/1.0\r\n\r\n":
+        s.sendall(bytes([b]))
+        time.sleep(gap)
+    s.settimeout(10)
+    data = read_all(s)
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    print(head.split(b"\r\n")[0].decode(), body.decode().strip())
+
+
 if __name__ == "__main__":
     mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode == "halfclose":
@@ -118,5 +158,9 @@ if __name__ == "__main__":
         reset(host, port)
     elif mode == "maxconn":
         maxconn(host, port, int(sys.argv[4]))
+    elif mode in ("idle", "stall"):
+        idle(host, port, mode == "stall")
+    elif mode == "trickle":
+        trickle(host, port, float(sys.argv[4]))
     else:
         sys.exit("unknown mode " + mode)

@@ -175,6 +175,11 @@ static void test_check(void)
 	CU_ASSERT_EQUAL(c.timeout_ms, 60000);
 	CU_ASSERT_EQUAL(c.fall, 100);
 	CU_ASSERT_EQUAL(c.rise, 1);
+	CU_ASSERT_EQUAL(line("lb.check", "tcp inter 2m timeout 1m"), 0);
+	CU_ASSERT_EQUAL(c.inter_ms, 120000);
+	CU_ASSERT_EQUAL(c.timeout_ms, 60000);
+	CU_ASSERT_EQUAL(line("lb.check", "tcp inter 1h"), 0);
+	CU_ASSERT_EQUAL(c.inter_ms, 3600000);
 	CU_ASSERT_EQUAL(line("lb.check", "tcp inter 100ms timeout 10ms"), 0);
 	CU_ASSERT_EQUAL(c.inter_ms, 100);
 	CU_ASSERT_EQUAL(c.timeout_ms, 10);
@@ -202,7 +207,9 @@ static void test_check_errors(void)
 	CU_ASSERT_EQUAL(strlen(c.check_path), 95);
 	refused("lb.check", "tcp inter 99ms", "lb.check: inter must be 100ms..3600s");
 	refused("lb.check", "tcp inter 3601s", "lb.check: inter must be 100ms..3600s");
-	refused("lb.check", "tcp inter 2m", "lb.check: inter must be 100ms..3600s");
+	refused("lb.check", "tcp inter 2d", "lb.check: inter must be 100ms..3600s");
+	refused("lb.check", "tcp inter 61m", "lb.check: inter must be 100ms..3600s");
+	refused("lb.check", "tcp inter 2h", "lb.check: inter must be 100ms..3600s");
 	refused("lb.check", "tcp inter s", "lb.check: inter must be 100ms..3600s");
 	refused("lb.check", "tcp inter 99999999999s", "lb.check: inter must be 100ms..3600s");
 	refused("lb.check", "tcp inter", "lb.check: inter needs a value");
@@ -238,7 +245,38 @@ static void test_retries_timeout_unknown(void)
 	refused("lb.timeout.connect", "9ms", "lb.timeout.connect: must be 10ms..60s");
 	refused("lb.timeout.connect", "61s", "lb.timeout.connect: must be 10ms..60s");
 	refused("lb.timeout.connect", "2 s", "lb.timeout.connect: must be 10ms..60s");
-	refused("lb.timeout.client", "5s", "lb.timeout.client: unknown key");
+	CU_ASSERT_EQUAL(line("lb.timeout.connect", "1m"), 0);
+	CU_ASSERT_EQUAL(c.connect_timeout_ms, 60000);
+	refused("lb.timeout.connect", "2m", "lb.timeout.connect: must be 10ms..60s");
+	refused("lb.timeout.connect", "5x", "lb.timeout.connect: must be 10ms..60s");
+	refused("lb.timeout.queue", "5s", "lb.timeout.queue: unknown key");
+}
+
+/* Idle timeouts: none by default, "0" turns one off again, HAProxy's units up to 24 h. */
+static void test_idle_timeouts(void)
+{
+	CU_ASSERT_EQUAL(c.client_timeout_ms, 0);
+	CU_ASSERT_EQUAL(c.server_timeout_ms, 0);
+	CU_ASSERT_EQUAL(line("lb.timeout.client", "30s"), 0);
+	CU_ASSERT_EQUAL(c.client_timeout_ms, 30000);
+	CU_ASSERT_EQUAL(c.server_timeout_ms, 0);
+	CU_ASSERT_EQUAL(line("lb.timeout.server", "5m"), 0);
+	CU_ASSERT_EQUAL(c.server_timeout_ms, 300000);
+	CU_ASSERT_EQUAL(c.client_timeout_ms, 30000);
+	CU_ASSERT_EQUAL(line("lb.timeout.server", "24h"), 0);
+	CU_ASSERT_EQUAL(c.server_timeout_ms, 86400000);
+	CU_ASSERT_EQUAL(line("lb.timeout.client", "10"), 0);
+	CU_ASSERT_EQUAL(c.client_timeout_ms, 10);
+	CU_ASSERT_EQUAL(line("lb.timeout.client", "0"), 0);
+	CU_ASSERT_EQUAL(c.client_timeout_ms, 0);
+	refused("lb.timeout.client", "9ms", "lb.timeout.client: must be 0 (none) or 10ms..24h");
+	refused("lb.timeout.client", "0ms", "lb.timeout.client: must be 0 (none) or 10ms..24h");
+	refused("lb.timeout.server", "25h", "lb.timeout.server: must be 0 (none) or 10ms..24h");
+	refused("lb.timeout.server", "1441m", "lb.timeout.server: must be 0 (none) or 10ms..24h");
+	refused("lb.timeout.server", "99999999999s", "lb.timeout.server: must be 0 (none) or 10ms..24h");
+	refused("lb.timeout.server", "1 h", "lb.timeout.server: must be 0 (none) or 10ms..24h");
+	refused("lb.timeout.server", "", "lb.timeout.server: must be 0 (none) or 10ms..24h");
+	CU_ASSERT_EQUAL(c.server_timeout_ms, 86400000);   /* a refused line changes nothing */
 }
 
 static void test_line_limits(void)
@@ -304,6 +342,7 @@ static CU_TestInfo tests[] = {
 	{ "check", test_check },
 	{ "check_errors", test_check_errors },
 	{ "retries_timeout_unknown", test_retries_timeout_unknown },
+	{ "idle_timeouts", test_idle_timeouts },
 	{ "line_limits", test_line_limits },
 	{ "finish", test_finish },
 	{ "short_err_buffer", test_short_err_buffer },
