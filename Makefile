@@ -35,7 +35,8 @@ all: kernel
 
 kernel: $(B)/peregrine.elf $(B)/peregrine-qemu.elf
 
-$(NEWLIB)/lib/libc.a: tools/build-newlib.sh
+# One script makes both archives: a grouped target, so that make -j runs it once.
+$(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a &: tools/build-newlib.sh
 	@sh tools/build-newlib.sh $(NEWLIB)
 
 $(B)/k/%.c.o: %.c | $(NEWLIB)/lib/libc.a

@@ -268,6 +268,7 @@ void tcp_reset(void)
 	default_cc = &tcp_cc_reno;
 	seed = tcp_hash_seed();                 /* the table is empty: safe to change */
 	tcp_challenge_reset();
+	tcp_cookie_reset();
 }
 
 void tcp_init(void)
@@ -306,7 +307,7 @@ static const struct { const char *name; size_t off; } stat_fields[] = {
 	F(in_segs), F(out_segs), F(retrans_segs), F(in_errs), F(bad_csum), F(bad_off),
 	F(short_seg), F(bad_opt), F(out_rsts), F(no_port), F(rst_no_conn), F(conn_table_full),
 	F(listen_overflow), F(bad_listen_seg), F(syn_cookies_sent), F(syn_cookies_ok),
-	F(syn_cookies_failed), F(challenge_acks), F(challenge_limited), F(rst_ignored),
+	F(syn_cookies_failed), F(syn_cookies_ahead), F(challenge_acks), F(challenge_limited), F(rst_ignored),
 	F(out_of_window), F(ack_too_new), F(ack_too_old), F(no_ack), F(paws_dropped),
 	F(ooo_queued), F(ooo_dropped), F(dup_data), F(rcv_after_close), F(data_in_syn),
 	F(delayed_acks), F(rto_timeouts), F(conn_timeouts), F(persist_probes), F(fast_retrans),

@@ -3,11 +3,27 @@
  * handshake's ACK comes back. Layout of the ISS:
  *   bits 31..27  time counter (64 s units, mod 32)    bits 26..24  MSS table index
  *   bits 23..0   keyed hash (tcp_isn.c) of the 4-tuple, the peer's ISN and the counter.
- * Window scaling, timestamps and SACK are not remembered: a cookie connection runs without. */
+ * Window scaling, timestamps and SACK are not remembered: a cookie connection runs without.
+ *
+ * The hash covers the peer's ISN, so only a segment at ISN+1 can complete the handshake. When
+ * the ACK and the first data are lost on the way in (a receive ring overrun under a burst of
+ * connections), the peer's later segments reach the listener and fail the check. Answering
+ * those with RST kills a connection that would have recovered, so a small table remembers the
+ * 4-tuples cookies went to lately: an ACK from one of them is dropped without an answer, and
+ * the peer's retransmission of its first byte completes the handshake. The table keeps no
+ * connection state and is overwritten freely; an entry lost to a flood only brings back the
+ * RST. */
+#include <string.h>
+
 #include "net/tcp_priv.h"
 
 #define COOKIE_PERIOD_NS  (64ull * NS_PER_S)
 #define COOKIE_MAX_AGE    2             /* counters accepted: this one and the one before */
+#define COOKIE_RECENT     512           /* 4-tuples remembered (power of two), 4 KiB */
+
+/* A slot per hash of the 4-tuple: the rest of the hash as a tag, and the counter it was
+ * sent in. */
+static struct { uint32_t tag, counter; } recent[COOKIE_RECENT];
 
 static const uint16_t cookie_mss[8] = { 216, 536, 1024, 1220, 1380, 1440, 1460, 8960 };
 
@@ -22,6 +38,30 @@ static uint32_t make(const struct tcp_seg *s, uint32_t peer_isn, uint32_t t, uns
 	return (t & 31) << 27 | (uint32_t)idx << 24 | (h & 0xffffff);
 }
 
+static uint32_t tuple_hash(const struct tcp_seg *s)
+{
+	return tcp_cookie_hash(s->dst, s->dport, s->src, s->sport, 0, 0x100);  /* b > 31: apart */
+}
+
+static void remember(const struct tcp_seg *s, uint32_t counter)
+{
+	uint32_t h = tuple_hash(s);
+	recent[h & (COOKIE_RECENT - 1)].tag = h | 1;      /* 0: an empty slot */
+	recent[h & (COOKIE_RECENT - 1)].counter = counter;
+}
+
+static bool sent_lately(const struct tcp_seg *s, uint32_t now)
+{
+	uint32_t h = tuple_hash(s);
+	unsigned i = h & (COOKIE_RECENT - 1);
+	return recent[i].tag == (h | 1) && now - recent[i].counter < COOKIE_MAX_AGE;
+}
+
+void tcp_cookie_reset(void)
+{
+	memset(recent, 0, sizeof(recent));
+}
+
 void tcp_cookie_send(struct tcp_listener *l, const struct tcp_seg *s)
 {
 	uint16_t mtu = ipv4_route_mtu(s->src);
@@ -31,7 +71,9 @@ void tcp_cookie_send(struct tcp_listener *l, const struct tcp_seg *s)
 	for (unsigned i = 0; i < ARRAY_SIZE(cookie_mss); i++)
 		if (cookie_mss[i] <= peer)
 			idx = i;                          /* the largest entry not above the peer's */
-	uint32_t iss = make(s, s->seq, counter_now(), idx);
+	uint32_t now = counter_now();
+	uint32_t iss = make(s, s->seq, now, idx);
+	remember(s, now);
 	uint8_t opt[4] = { TCPOPT_MSS, 4, (uint8_t)(ours >> 8), (uint8_t)ours };
 	l->cookie_time = time_now_ns();
 	tcp_stats.syn_cookies_sent++;
@@ -55,12 +97,18 @@ static int verify(const struct tcp_seg *s)
 	return -1;
 }
 
-struct tcp_conn *tcp_cookie_check(struct tcp_listener *l, const struct tcp_seg *s)
+struct tcp_conn *tcp_cookie_check(struct tcp_listener *l, const struct tcp_seg *s, bool *ours)
 {
+	*ours = false;
 	if ((s->flags & (TCP_SYN | TCP_RST | TCP_ACK)) != TCP_ACK || !l->cookie_time ||
 	    time_now_ns() - l->cookie_time > COOKIE_MAX_AGE * COOKIE_PERIOD_NS)
 		return NULL;                          /* no cookie sent lately: nothing to check */
 	int idx = verify(s);
+	if (idx < 0 && sent_lately(s, counter_now())) {
+		tcp_stats.syn_cookies_ahead++;        /* not at ISN+1: wait for the peer to resend */
+		*ours = true;
+		return NULL;
+	}
 	if (idx < 0) {
 		tcp_stats.syn_cookies_failed++;
 		return NULL;
@@ -68,8 +116,9 @@ struct tcp_conn *tcp_cookie_check(struct tcp_listener *l, const struct tcp_seg *
 	struct tcp_conn *c = tcp_conn_new(s->dst, s->dport, s->src, s->sport);
 	if (!c) {
 		tcp_stats.conn_table_full++;
-		return NULL;
+		return NULL;                          /* refused with RST, as a SYN would be */
 	}
+	*ours = true;
 	tcp_stats.syn_cookies_ok++;
 	tcp_stats.passive_opens++;
 	uint16_t mtu = ipv4_route_mtu(s->src);

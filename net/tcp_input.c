@@ -119,7 +119,10 @@ void tcp_listen_input(struct tcp_listener *l, struct tcp_seg *s, struct netbuf *
 		tcp_stats.bad_listen_seg++;
 		goto drop;
 	}
-	struct tcp_conn *cc = tcp_cookie_check(l, s);
+	bool ours;
+	struct tcp_conn *cc = tcp_cookie_check(l, s, &ours);
+	if (!cc && ours)
+		goto drop;                            /* counted: syn_cookies_ahead */
 	if (cc) {                                     /* the ACK completes a cookie handshake */
 		tcp_conn_hold(cc);
 		if (!cc->dead)

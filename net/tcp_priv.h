@@ -187,8 +187,10 @@ uint32_t tcp_cookie_hash(uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_
 /* tcp_cookie.c: SYN cookies when a listener's backlog is full (RFC 4987 §3.6) */
 void tcp_cookie_send(struct tcp_listener *l, const struct tcp_seg *s);
 /* An ACK to a listener: a connection made from a valid cookie (nb still owned by the
- * caller), or NULL. */
-struct tcp_conn *tcp_cookie_check(struct tcp_listener *l, const struct tcp_seg *s);
+ * caller), or NULL. *ours says the ACK belongs to a cookie we sent (with NULL: a segment
+ * past the peer's first, to drop without an answer); false, the caller answers with RST. */
+struct tcp_conn *tcp_cookie_check(struct tcp_listener *l, const struct tcp_seg *s, bool *ours);
+void tcp_cookie_reset(void);
 
 /* tcp_opt.c: parse returns false on a malformed option list */
 bool tcp_opts_parse(const uint8_t *p, unsigned len, struct tcp_opts *o);

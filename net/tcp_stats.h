@@ -26,6 +26,7 @@ struct tcp_stats {
 	uint64_t listen_overflow;  /* SYN beyond a listener's backlog (answered with a cookie) */
 	uint64_t bad_listen_seg;   /* non-SYN segment to a listener */
 	uint64_t syn_cookies_sent, syn_cookies_ok, syn_cookies_failed;
+	uint64_t syn_cookies_ahead;/* ACK from a peer sent a cookie lately, not at its ISN+1: dropped */
 	uint64_t challenge_acks;   /* RFC 5961 challenge ACKs sent */
 	uint64_t challenge_limited;/* challenge ACKs suppressed by the rate limit */
 	uint64_t rst_ignored;      /* out-of-window RST dropped (RFC 5961 §3.2) */

@@ -237,7 +237,8 @@ print_counters() {
 	if guest_stats; then
 		line=""
 		for k in retrans_segs rto_timeouts fast_retrans ooo_queued ooo_dropped out_of_window \
-			 syn_cookies_sent out_blocked out_nobuf out_too_big; do
+			 syn_cookies_sent syn_cookies_ok syn_cookies_failed syn_cookies_ahead bad_listen_seg \
+			 out_blocked out_nobuf out_too_big; do
 			v=$(guest_stat $k)
 			line="$line $k=${v:-0}"
 		done

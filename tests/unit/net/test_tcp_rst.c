@@ -183,11 +183,22 @@ static void test_backlog_full_syn_cookie(void)
 	CU_ASSERT_EQUAL(tcp_stats.listen_overflow, 1);
 	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_sent, 1);
 	CU_ASSERT_EQUAL(tcp_conn_count(), 2);
-	/* a forged ACK (wrong cookie) is refused with RST */
-	TH_SEG(.sport = 50003, .seq = 7001, .ack = ck.seq + 2, .flags = TCP_ACK);
+	/* a forged ACK from a port no cookie went to is refused with RST */
+	TH_SEG(.sport = 50004, .seq = 7001, .ack = ck.seq + 1, .flags = TCP_ACK);
 	CU_ASSERT_FATAL(th_pop(&o));
 	CU_ASSERT_EQUAL(o.flags, TCP_RST);
+	CU_ASSERT_EQUAL(o.dport, 50004);
+	CU_ASSERT_EQUAL(o.seq, ck.seq + 1);
 	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_failed, 1);
+	/* the ACK and first data lost: a later segment of the peer that got the cookie is
+	 * dropped without an answer, and without a connection */
+	TH_SEG(.sport = 50003, .seq = 7001 + 1460, .ack = ck.seq + 1, .flags = TCP_ACK,
+	       .data = "later", .len = 5, .win = 29200);
+	CU_ASSERT_FALSE(th_pop(&o));
+	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_ahead, 1);
+	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_failed, 1);
+	CU_ASSERT_EQUAL(tcp_conn_count(), 2);
+	CU_ASSERT_EQUAL(th_app.accepts, 0);
 	/* the real ACK, with data, makes the connection */
 	TH_SEG(.sport = 50003, .seq = 7001, .ack = ck.seq + 1, .flags = TCP_ACK | TCP_PSH,
 	       .data = "cookie", .len = 6, .win = 29200);
@@ -223,6 +234,7 @@ static void test_syn_cookie_expires(void)
 	CU_ASSERT_FATAL(th_pop(&o));
 	CU_ASSERT_EQUAL(o.flags, TCP_RST);
 	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_ok, 0);
+	CU_ASSERT_EQUAL(tcp_stats.syn_cookies_ahead, 0);   /* remembered no longer than valid */
 	CU_ASSERT_EQUAL(th_app.accepts, 0);
 }
 
