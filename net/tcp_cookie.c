@@ -19,11 +19,14 @@
 
 #define COOKIE_PERIOD_NS  (64ull * NS_PER_S)
 #define COOKIE_MAX_AGE    2             /* counters accepted: this one and the one before */
-#define COOKIE_RECENT     512           /* 4-tuples remembered (power of two), 4 KiB */
+#define COOKIE_BUCKETS    256           /* remembered 4-tuples: 256 sets (power of two) */
+#define COOKIE_WAYS       4             /* of 4 each, 1,024 in all, 12 KiB */
 
-/* A slot per hash of the 4-tuple: the rest of the hash as a tag, and the counter it was
- * sent in. */
-static struct { uint32_t tag, counter; } recent[COOKIE_RECENT];
+/* Set-associative, so that a burst of cookies (CI: 72 at once) does not overwrite its own
+ * entries by hash collision: an entry goes only when its set holds four newer ones, or
+ * when it is too old to matter. tag 0 is an empty way. */
+static struct recent { uint32_t tag, counter, stamp; } recent[COOKIE_BUCKETS][COOKIE_WAYS];
+static uint32_t recent_stamp;
 
 static const uint16_t cookie_mss[8] = { 216, 536, 1024, 1220, 1380, 1440, 1460, 8960 };
 
@@ -43,23 +46,42 @@ static uint32_t tuple_hash(const struct tcp_seg *s)
 	return tcp_cookie_hash(s->dst, s->dport, s->src, s->sport, 0, 0x100);  /* b > 31: apart */
 }
 
+/* Which way of its set a 4-tuple hash is in, or NULL. */
+static struct recent *recent_find(uint32_t h)
+{
+	struct recent *set = recent[h & (COOKIE_BUCKETS - 1)];
+	for (unsigned w = 0; w < COOKIE_WAYS; w++)
+		if (set[w].tag == (h | 1))
+			return &set[w];
+	return NULL;
+}
+
 static void remember(const struct tcp_seg *s, uint32_t counter)
 {
 	uint32_t h = tuple_hash(s);
-	recent[h & (COOKIE_RECENT - 1)].tag = h | 1;      /* 0: an empty slot */
-	recent[h & (COOKIE_RECENT - 1)].counter = counter;
+	struct recent *e = recent_find(h);
+	if (!e) {                                     /* an empty way, else the oldest */
+		struct recent *set = recent[h & (COOKIE_BUCKETS - 1)];
+		e = &set[0];
+		for (unsigned w = 0; w < COOKIE_WAYS && e->tag; w++)
+			if (!set[w].tag || set[w].stamp < e->stamp)
+				e = &set[w];
+	}
+	e->tag = h | 1;
+	e->counter = counter;
+	e->stamp = ++recent_stamp;
 }
 
 static bool sent_lately(const struct tcp_seg *s, uint32_t now)
 {
-	uint32_t h = tuple_hash(s);
-	unsigned i = h & (COOKIE_RECENT - 1);
-	return recent[i].tag == (h | 1) && now - recent[i].counter < COOKIE_MAX_AGE;
+	const struct recent *e = recent_find(tuple_hash(s));
+	return e && now - e->counter < COOKIE_MAX_AGE;
 }
 
 void tcp_cookie_reset(void)
 {
 	memset(recent, 0, sizeof(recent));
+	recent_stamp = 0;
 }
 
 void tcp_cookie_send(struct tcp_listener *l, const struct tcp_seg *s)
